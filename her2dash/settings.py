@@ -1,0 +1,151 @@
+"""Analysis settings: one frozen, hashable object that is also the URL state.
+
+Everything that changes a statistic lives here (rule, cutoff, positivity threshold, biopsy-count
+filter, cohort filters, endpoint), so a cache keyed on ``(cohort fingerprint, Settings)`` is exact
+and a copied link restores the same analysis.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Literal, get_args
+
+Rule = Literal["every-fragment", "pooled", "fragment-share"]
+Positivity = Literal["2+", "3+"]
+Endpoint = Literal["pfs", "os"]
+
+RULES: tuple[str, ...] = get_args(Rule)
+POSITIVITY_THRESHOLDS: tuple[str, ...] = get_args(Positivity)
+ENDPOINTS: tuple[str, ...] = get_args(Endpoint)
+
+RULE_DEFINITIONS: dict[str, str] = {
+    "every-fragment": (
+        "homogeneous when every tumour-containing fragment has % positive ≥ cutoff "
+        "(the seed paper's definition at 100 %)"
+    ),
+    "pooled": "homogeneous when the mean % positive over tumour-containing fragments is ≥ cutoff",
+    "fragment-share": (
+        "homogeneous when the share of tumour-containing fragments scored positive is ≥ cutoff"
+    ),
+}
+
+PAPER_CUTOFF_PCT = 100.0
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What defines the two groups and which patients are analysed.
+
+    ``filters`` holds ``(column, allowed values)`` pairs, sorted, so equal settings hash equally.
+    ``max_fragments`` of ``None`` means no upper limit.
+    """
+
+    rule: Rule = "every-fragment"
+    cutoff_pct: float = PAPER_CUTOFF_PCT
+    positivity: Positivity = "2+"
+    min_fragments: int = 1
+    max_fragments: int | None = None
+    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    endpoint: Endpoint = "pfs"
+    conf_level: float = 0.95
+
+    def __post_init__(self) -> None:
+        problems = settings_problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    def with_filter(self, column: str, values: tuple[str, ...] | None) -> Settings:
+        """Return a copy with ``column`` restricted to ``values`` (``None`` removes the filter)."""
+        kept = {c: v for c, v in self.filters if c != column}
+        if values is not None:
+            kept[column] = tuple(sorted(set(values)))
+        return replace(self, filters=tuple(sorted(kept.items())))
+
+    def to_query_params(self) -> dict[str, str]:
+        """Settings that differ from the paper's defaults, as URL query parameters."""
+        default = Settings()
+        out: dict[str, str] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value == getattr(default, f.name):
+                continue
+            if f.name == "filters":
+                out["filters"] = ";".join(f"{c}={'|'.join(v)}" for c, v in value)
+            elif f.name == "max_fragments" and value is None:
+                out[f.name] = "none"
+            else:
+                out[f.name] = _format_number(value) if isinstance(value, float) else str(value)
+        return out
+
+    @classmethod
+    def from_query_params(cls, params: Mapping[str, str]) -> tuple[Settings, list[str]]:
+        """Parse URL parameters; unknown or invalid ones are ignored and reported, never raised.
+
+        A link may be hand-edited or come from an older version, so each parameter is taken on
+        its own and the rest of the view still restores.
+        """
+        settings = cls()
+        ignored: list[str] = []
+        known = {f.name for f in fields(cls)}
+        for key, raw in params.items():
+            if key not in known:
+                continue
+            try:
+                candidate = replace(settings, **{key: _parse_field(key, str(raw))})
+            except (ValueError, TypeError) as exc:
+                ignored.append(f"{key}={raw!r} ignored: {exc}")
+                continue
+            settings = candidate
+        return settings, ignored
+
+
+def settings_problems(s: Settings) -> list[str]:
+    """Every reason ``s`` is invalid, in words (empty when valid)."""
+    problems = []
+    if s.rule not in RULES:
+        problems.append(f"rule must be one of {', '.join(RULES)}, got {s.rule!r}")
+    if not isinstance(s.cutoff_pct, int | float) or not 0.0 <= float(s.cutoff_pct) <= 100.0:
+        problems.append(f"cutoff_pct must be between 0 and 100, got {s.cutoff_pct!r}")
+    if s.positivity not in POSITIVITY_THRESHOLDS:
+        problems.append(f"positivity must be '2+' (2+/3+) or '3+', got {s.positivity!r}")
+    if not isinstance(s.min_fragments, int) or s.min_fragments < 1:
+        problems.append(f"min_fragments must be an integer ≥ 1, got {s.min_fragments!r}")
+    if s.max_fragments is not None and (
+        not isinstance(s.max_fragments, int) or s.max_fragments < s.min_fragments
+    ):
+        problems.append(
+            f"max_fragments must be an integer ≥ min_fragments ({s.min_fragments}), "
+            f"got {s.max_fragments!r}"
+        )
+    if s.endpoint not in ENDPOINTS:
+        problems.append(f"endpoint must be 'pfs' or 'os', got {s.endpoint!r}")
+    if not 0.5 <= s.conf_level < 1.0:
+        problems.append(f"conf_level must be in [0.5, 1), got {s.conf_level!r}")
+    return problems
+
+
+def _format_number(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+def _parse_field(name: str, raw: str) -> object:
+    if name in ("cutoff_pct", "conf_level"):
+        value = float(raw)
+        if not math.isfinite(value):
+            raise ValueError("not a finite number")
+        return value
+    if name == "min_fragments":
+        return int(raw)
+    if name == "max_fragments":
+        return None if raw.lower() in ("", "none") else int(raw)
+    if name == "filters":
+        pairs = []
+        for part in filter(None, raw.split(";")):
+            column, sep, values = part.partition("=")
+            if not sep or not column:
+                raise ValueError(f"filter {part!r} is not column=value|value")
+            pairs.append((column, tuple(sorted(set(values.split("|"))))))
+        return tuple(sorted(pairs))
+    return raw
