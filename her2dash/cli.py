@@ -1,0 +1,194 @@
+"""Command line: every number the dashboard shows, headless.
+
+    python -m her2dash validate  FILE [FILE]  [--map fragments.ihc_score=IHC] [--json]
+    python -m her2dash classify  FILE [FILE] | --demo  [--rule ... --cutoff ...] [--json]
+    python -m her2dash template  --out cohort-template.xlsx
+
+Exit codes: 0 success, 1 the data did not validate, 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from her2dash.classify import classify
+from her2dash.cohort import Cohort
+from her2dash.columns import ColumnMapping
+from her2dash.dates import DateOptions
+from her2dash.ingest import read_paths
+from her2dash.results import to_jsonable
+from her2dash.settings import ENDPOINTS, POSITIVITY_THRESHOLDS, RULES, Settings
+from her2dash.validate import ValidationReport, auto_mapping, build_cohort
+
+
+def _input_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="*", type=Path,
+                   help="one workbook or long table, or a patients and a fragments file")
+    p.add_argument("--demo", action="store_true", help="use the bundled synthetic demo cohort")
+    p.add_argument("--encoding", help="force the text encoding of CSV files (e.g. cp932)")
+    p.add_argument("--map", action="append", default=[], metavar="TABLE.COLUMN=SOURCE",
+                   help="map a file column to a contract column, e.g. "
+                        "'patients.pfs_months=Progression-free (mo)'; repeatable")
+    p.add_argument("--data-cutoff", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                   help="data cut-off when times are derived from dates")
+    p.add_argument("--no-censor-at-surgery", action="store_true",
+                   help="do not censor PFS at conversion surgery when deriving from dates")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def _settings_options(p: argparse.ArgumentParser) -> None:
+    d = Settings()
+    p.add_argument("--rule", choices=RULES, default=d.rule)
+    p.add_argument("--cutoff", type=float, default=d.cutoff_pct, metavar="PCT",
+                   help="heterogeneity cutoff in %% (default: the paper's 100)")
+    p.add_argument("--positivity", choices=POSITIVITY_THRESHOLDS, default=d.positivity,
+                   help="'2+' counts 2+/3+ as positive (the paper), '3+' only 3+")
+    p.add_argument("--min-fragments", type=int, default=d.min_fragments)
+    p.add_argument("--max-fragments", type=int, default=None)
+    p.add_argument("--filter", action="append", default=[], metavar="COLUMN=V1|V2",
+                   help="keep patients whose COLUMN is one of the values, e.g. platinum=yes")
+    p.add_argument("--endpoint", choices=ENDPOINTS, default=d.endpoint)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m her2dash", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    v = sub.add_parser("validate", help="check a cohort and account for every row")
+    _input_options(v)
+    v.add_argument("--rows", action="store_true", help="also print the fate of every row")
+    c = sub.add_parser("classify", help="homogeneous / heterogeneous groups under a rule")
+    _input_options(c)
+    _settings_options(c)
+    c.add_argument("--per-patient", action="store_true", help="include each patient's call")
+    t = sub.add_parser("template", help="write the cohort template (XLSX or two CSVs)")
+    t.add_argument("--out", type=Path, required=True,
+                   help="cohort-template.xlsx, or a folder for patients.csv + fragments.csv")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "template":
+            return _template(args.out)
+        cohort, report = _load(args, parser)
+        if args.command == "validate":
+            return _print_validation(report, args)
+        if cohort is None:
+            _print_validation(report, args)
+            return 1
+        return _classify(cohort, report, args, parser)
+    except BrokenPipeError:  # `| head` closed the pipe; not an error of ours
+        return 0
+
+
+def _load(args: argparse.Namespace, parser: argparse.ArgumentParser
+          ) -> tuple[Cohort | None, ValidationReport]:
+    if args.demo:
+        from her2dash.demo import load_demo
+
+        return load_demo()
+    if not args.files:
+        parser.error("give the cohort files, or --demo")
+    raw, issues = read_paths(args.files, encoding=args.encoding)
+    if raw is None:
+        return None, ValidationReport(tuple(issues))
+    mapping = auto_mapping(raw)
+    for item in args.map:
+        target, sep, source = item.partition("=")
+        table, dot, column = target.partition(".")
+        if not sep or not dot or table not in ("patients", "fragments"):
+            parser.error(f"--map {item!r}: expected TABLE.COLUMN=SOURCE, TABLE patients or "
+                         "fragments")
+        try:
+            mapping = mapping.with_column(table, column, source)  # type: ignore[arg-type]
+        except ValueError as exc:
+            parser.error(f"--map {item!r}: {exc}")
+    dates = DateOptions(args.data_cutoff, not args.no_censor_at_surgery)
+    cohort, report = build_cohort(raw, mapping, dates=dates)
+    return cohort, ValidationReport(tuple(issues) + report.issues, report.accounting,
+                                    report.mapping)
+
+
+def _print_validation(report: ValidationReport, args: argparse.Namespace) -> int:
+    if args.json:
+        out = {"ok": report.ok, "issues": to_jsonable(report.issues),
+               "rows": to_jsonable(report.row_summary().set_index("file"))}
+        if getattr(args, "rows", False):
+            out["accounting"] = to_jsonable(report.accounting.set_index("file"))
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        for issue in report.issues:
+            print(f"{issue.severity.upper():8} {issue.describe()}")
+        for r in report.row_summary().itertuples():
+            print(f"ROWS     {r.file}: {r.rows:,} {r.status}")
+        if getattr(args, "rows", False):
+            print(report.accounting.to_string(index=False))
+        print("OK" if report.ok else f"{len(report.errors)} error(s): the cohort was not loaded")
+    return 0 if report.ok else 1
+
+
+def _classify(cohort: Cohort, report: ValidationReport, args: argparse.Namespace,
+              parser: argparse.ArgumentParser) -> int:
+    try:
+        settings = Settings(rule=args.rule, cutoff_pct=args.cutoff, positivity=args.positivity,
+                            min_fragments=args.min_fragments, max_fragments=args.max_fragments,
+                            endpoint=args.endpoint)
+        for item in args.filter:
+            column, sep, values = item.partition("=")
+            if not sep:
+                parser.error(f"--filter {item!r}: expected COLUMN=V1|V2")
+            settings = settings.with_filter(column, tuple(values.split("|")))
+    except ValueError as exc:
+        parser.error(str(exc))
+    result = classify(cohort, settings)
+    out = {
+        "settings": to_jsonable(settings),
+        "fingerprint": cohort.fingerprint,
+        "synthetic": cohort.synthetic,
+        "n_patients": cohort.n_patients,
+        "n_homogeneous": result.n_homogeneous,
+        "n_heterogeneous": result.n_heterogeneous,
+        "n_excluded": result.n_excluded,
+        "notes": list(result.notes),
+        "warnings": [i.describe() for i in report.warnings],
+    }
+    if args.per_patient:
+        out["per_patient"] = to_jsonable(result.per_patient)
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        print(f"cohort {cohort.fingerprint}{' (synthetic demo)' if cohort.synthetic else ''}: "
+              f"{cohort.n_patients} patients")
+        print(f"rule {settings.rule}, cutoff {settings.cutoff_pct:g} %, positivity "
+              f"{settings.positivity}: {result.n_homogeneous} homogeneous, "
+              f"{result.n_heterogeneous} heterogeneous, {result.n_excluded} excluded")
+        for note in result.notes:
+            print(f"NOTE     {note}")
+        if args.per_patient:
+            print(result.per_patient.to_string())
+    return 0
+
+
+def _template(out: Path) -> int:
+    from her2dash.template import template_csv, template_xlsx
+
+    if out.suffix.lower() == ".xlsx":
+        out.write_bytes(template_xlsx())
+        print(f"wrote {out}")
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        patients, fragments = template_csv()
+        (out / "patients.csv").write_bytes(patients)
+        (out / "fragments.csv").write_bytes(fragments)
+        print(f"wrote {out / 'patients.csv'} and {out / 'fragments.csv'}")
+    return 0
+
+
