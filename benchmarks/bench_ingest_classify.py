@@ -1,0 +1,67 @@
+"""Ingest + validate + classify a large synthetic cohort; the foundation's speed target.
+
+    python benchmarks/bench_ingest_classify.py [--patients 100000] [--repeat 3]
+
+Target (issue 2): under 2 s for 100,000 patients / ~400,000 fragments on a 2-core machine.
+The cohort is generated in memory (synthetic, data/generate_demo.py) and passed as CSV bytes,
+so the time includes decoding, delimiter sniffing, parsing, validation and accounting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from her2dash.classify import classify, patient_features  # noqa: E402
+from her2dash.ingest import InputFile  # noqa: E402
+from her2dash.settings import Settings  # noqa: E402
+from her2dash.validate import load_cohort  # noqa: E402
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("generate_demo", ROOT / "data" / "generate_demo.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--patients", type=int, default=100_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    patients, fragments = _generator().generate(args.patients, seed=1)
+    files = [InputFile("patients.csv", patients.to_csv(index=False).encode()),
+             InputFile("fragments.csv", fragments.to_csv(index=False).encode())]
+    mb = sum(len(f.data) for f in files) / 1e6
+    print(f"{len(patients):,} patients, {len(fragments):,} fragments, {mb:.1f} MB of CSV")
+    timings = []
+    for _ in range(args.repeat):
+        t0 = time.perf_counter()
+        cohort, report = load_cohort(files)
+        t1 = time.perf_counter()
+        assert cohort is not None, [i.describe() for i in report.errors[:5]]
+        result = classify(cohort, Settings())
+        t2 = time.perf_counter()
+        timings.append((t1 - t0, t2 - t1))
+    best_load, best_classify = min(timings, key=sum)
+    print(f"ingest + validate: {best_load:.3f} s; classify: {best_classify:.4f} s; "
+          f"total {best_load + best_classify:.3f} s (best of {args.repeat})")
+    print(f"groups: {result.n_homogeneous:,} homogeneous, {result.n_heterogeneous:,} "
+          f"heterogeneous; {len(report.accounting):,} rows accounted for")
+    features = patient_features(cohort)
+    t0 = time.perf_counter()
+    for cutoff in range(101):
+        classify(cohort, Settings(cutoff_pct=float(cutoff)), features=features)
+    print(f"re-classify at 101 cutoffs with cached features: {time.perf_counter() - t0:.3f} s")
+
+
+if __name__ == "__main__":
+    main()
