@@ -1,7 +1,7 @@
 """Command line: every number the dashboard shows, headless.
 
-    python -m her2dash validate  FILE [FILE]  [--map fragments.ihc_score=IHC] [--json]
-    python -m her2dash classify  FILE [FILE] | --demo  [--rule ... --cutoff ...] [--json]
+    python -m her2dash validate  --patients P --fragments F | --cohort FILE | FILE [FILE] [--json]
+    python -m her2dash classify  (the same inputs) | --demo  [--rule ... --cutoff ...] [--json]
     python -m her2dash template  --out cohort-template.xlsx
 
 Exit codes: 0 success, 1 the data did not validate, 2 a usage error.
@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 from her2dash.classify import classify
 from her2dash.cohort import Cohort
-from her2dash.columns import ColumnMapping
+from her2dash.columns import SPECS
 from her2dash.dates import DateOptions
 from her2dash.ingest import read_paths
 from her2dash.results import to_jsonable
@@ -29,6 +28,10 @@ from her2dash.validate import ValidationReport, auto_mapping, build_cohort
 def _input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="*", type=Path,
                    help="one workbook or long table, or a patients and a fragments file")
+    p.add_argument("--patients", type=Path, help="the patients table (with --fragments)")
+    p.add_argument("--fragments", type=Path, help="the fragments table (with --patients)")
+    p.add_argument("--cohort", type=Path,
+                   help="one workbook with patients and fragments sheets, or one long table")
     p.add_argument("--demo", action="store_true", help="use the bundled synthetic demo cohort")
     p.add_argument("--encoding", help="force the text encoding of CSV files (e.g. cp932)")
     p.add_argument("--map", action="append", default=[], metavar="TABLE.COLUMN=SOURCE",
@@ -78,13 +81,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "template":
             return _template(args.out)
+        # Settings first: a usage error is reported before any file is read.
+        settings = _settings(args, parser) if args.command == "classify" else None
         cohort, report = _load(args, parser)
         if args.command == "validate":
             return _print_validation(report, args)
-        if cohort is None:
+        if cohort is None or settings is None:
             _print_validation(report, args)
             return 1
-        return _classify(cohort, report, args, parser)
+        return _classify(cohort, report, settings, args)
     except BrokenPipeError:  # `| head` closed the pipe; not an error of ours
         return 0
 
@@ -95,26 +100,43 @@ def _load(args: argparse.Namespace, parser: argparse.ArgumentParser
         from her2dash.demo import load_demo
 
         return load_demo()
-    if not args.files:
-        parser.error("give the cohort files, or --demo")
-    raw, issues = read_paths(args.files, encoding=args.encoding)
+    paths = _input_paths(args, parser)
+    maps = [_parse_map(item, parser) for item in args.map]
+    raw, issues = read_paths(paths, encoding=args.encoding)
     if raw is None:
         return None, ValidationReport(tuple(issues))
     mapping = auto_mapping(raw)
-    for item in args.map:
-        target, sep, source = item.partition("=")
-        table, dot, column = target.partition(".")
-        if not sep or not dot or table not in ("patients", "fragments"):
-            parser.error(f"--map {item!r}: expected TABLE.COLUMN=SOURCE, TABLE patients or "
-                         "fragments")
-        try:
-            mapping = mapping.with_column(table, column, source)  # type: ignore[arg-type]
-        except ValueError as exc:
-            parser.error(f"--map {item!r}: {exc}")
+    for table, column, source in maps:
+        mapping = mapping.with_column(table, column, source)  # type: ignore[arg-type]
     dates = DateOptions(args.data_cutoff, not args.no_censor_at_surgery)
     cohort, report = build_cohort(raw, mapping, dates=dates)
     return cohort, ValidationReport(tuple(issues) + report.issues, report.accounting,
                                     report.mapping)
+
+
+def _parse_map(item: str, parser: argparse.ArgumentParser) -> tuple[str, str, str]:
+    target, sep, source = item.partition("=")
+    table, dot, column = target.partition(".")
+    if not sep or not dot or table not in SPECS:
+        parser.error(f"--map {item!r}: expected TABLE.COLUMN=SOURCE, TABLE patients or fragments")
+    if column not in SPECS[table]:  # type: ignore[index]
+        known = ", ".join(SPECS[table])  # type: ignore[index]
+        parser.error(f"--map {item!r}: {column!r} is not a {table} column; known: {known}")
+    return table, column, source
+
+
+def _input_paths(args: argparse.Namespace, parser: argparse.ArgumentParser) -> list[Path]:
+    named = [p for p in (args.cohort, args.patients, args.fragments) if p is not None]
+    if args.files and named:
+        parser.error("give the files either by position or with --patients/--fragments/--cohort")
+    if (args.patients is None) != (args.fragments is None):
+        parser.error("--patients and --fragments go together")
+    if args.cohort is not None and args.patients is not None:
+        parser.error("--cohort is one file holding both tables; not with --patients")
+    paths = list(args.files) or named
+    if not paths:
+        parser.error("give the cohort files (--patients and --fragments, or --cohort), or --demo")
+    return paths
 
 
 def _print_validation(report: ValidationReport, args: argparse.Namespace) -> int:
@@ -135,8 +157,7 @@ def _print_validation(report: ValidationReport, args: argparse.Namespace) -> int
     return 0 if report.ok else 1
 
 
-def _classify(cohort: Cohort, report: ValidationReport, args: argparse.Namespace,
-              parser: argparse.ArgumentParser) -> int:
+def _settings(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Settings:
     try:
         settings = Settings(rule=args.rule, cutoff_pct=args.cutoff, positivity=args.positivity,
                             min_fragments=args.min_fragments, max_fragments=args.max_fragments,
@@ -148,6 +169,11 @@ def _classify(cohort: Cohort, report: ValidationReport, args: argparse.Namespace
             settings = settings.with_filter(column, tuple(values.split("|")))
     except ValueError as exc:
         parser.error(str(exc))
+    return settings
+
+
+def _classify(cohort: Cohort, report: ValidationReport, settings: Settings,
+              args: argparse.Namespace) -> int:
     result = classify(cohort, settings)
     out = {
         "settings": to_jsonable(settings),

@@ -182,11 +182,12 @@ _NON_WORD = re.compile(r"[^0-9a-z\u3040-\u30ff\u3400-\u9fff]+")
 
 
 def normalise_name(name: object) -> str:
-    """Fold a header to the lookup key: NFKC, lower case, ``%`` → ``pct``, runs of other
-    characters → ``_``. ``"PFS (months)"`` → ``"pfs_months"``, ``"% positive"`` → ``"pct_positive"``.
+    """Fold a header to the lookup key: NFKC, lower case, ``%`` → ``pct``, ``#`` → ``no``, runs
+    of other characters → ``_``. ``"PFS (months)"`` → ``"pfs_months"``, ``"% positive"`` →
+    ``"pct_positive"``, ``"Patient #"`` → ``"patient_no"``.
     """
     text = unicodedata.normalize("NFKC", str(name)).strip().lower()
-    text = text.replace("%", " pct ").replace("#", " n ").replace("tumour", "tumor")
+    text = text.replace("%", " pct ").replace("#", " no ").replace("tumour", "tumor")
     return _NON_WORD.sub("_", text).strip("_")
 
 

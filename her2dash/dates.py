@@ -76,7 +76,8 @@ def derive_pfs(start: np.ndarray, progression: np.ndarray, death: np.ndarray,
 
 
 def _cutoff(options: DateOptions, n: int) -> np.ndarray:
-    value = np.datetime64(options.data_cutoff, "ns") if options.data_cutoff else np.datetime64("NaT")
+    cut = options.data_cutoff
+    value = np.datetime64(cut, "ns") if cut else np.datetime64("NaT")
     return np.full(n, value, dtype="datetime64[ns]")
 
 

@@ -205,12 +205,27 @@ def _unreadable(name: str, exc: BaseException) -> Issue:
 
 def _typed_table(label: str, frame: pd.DataFrame, detail: str) -> RawTable:
     frame = frame.reset_index(drop=True)
-    frame.columns = [str(c) for c in frame.columns]
+    frame.columns = _unique_names([str(c) for c in frame.columns])
     for c in frame.columns:
         if isinstance(frame[c].dtype, pd.CategoricalDtype):
             frame[c] = frame[c].astype(object)
     # Typed formats have no header row; number data rows from 1.
     return RawTable(label, frame, np.arange(1, len(frame) + 1), detail)
+
+
+def _unique_names(names: list[str]) -> list[str]:
+    """Column names made unique the way pandas does for a CSV header (``age``, ``age.1``):
+    ``"age"`` and ``"age "`` collide once trimmed, as do ``1`` and ``"1"`` once made text."""
+    out: list[str] = []
+    used: set[str] = set()
+    for name in names:
+        unique, k = name, 0
+        while unique in used:
+            k += 1
+            unique = f"{name}.{k}"
+        used.add(unique)
+        out.append(unique)
+    return out
 
 
 def _read_sav(data: bytes) -> pd.DataFrame:
@@ -266,10 +281,15 @@ def _sniff_delimiter(text: str, tab: bool) -> str:
 
 
 def _count_outside_quotes(line: str, delim: str) -> int:
-    return sum(1 for part in next(csv.reader([line], delimiter=delim))) - 1
+    try:
+        return sum(1 for part in next(csv.reader([line], delimiter=delim))) - 1
+    except csv.Error:  # a header cell over csv's field size limit (128 KiB)
+        return line.count(delim)
 
 
-def _read_text(f: InputFile, *, encoding: str | None, tab: bool) -> tuple[list[RawTable], list[Issue]]:
+def _read_text(
+    f: InputFile, *, encoding: str | None, tab: bool
+) -> tuple[list[RawTable], list[Issue]]:
     sample = f.data[:65536]
     if b"\x00" in sample and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return [], [Issue("error", "this looks like a binary file, not a CSV/TSV text table or a "
@@ -299,7 +319,7 @@ def _read_text(f: InputFile, *, encoding: str | None, tab: bool) -> tuple[list[R
     # numbers stay right, and the validator accounts for them.
     while len(frame) and (frame.iloc[-1] == "").all():
         frame = frame.iloc[:-1]
-    frame.columns = [str(c).strip() for c in frame.columns]
+    frame.columns = _unique_names([str(c).strip() for c in frame.columns])
     decimal_comma = delim != "," and _has_decimal_comma(frame)
     delim_name = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}[delim]
     detail = f"text, {used}, {delim_name}-separated" + (", decimal comma" if decimal_comma else "")
@@ -309,10 +329,7 @@ def _read_text(f: InputFile, *, encoding: str | None, tab: bool) -> tuple[list[R
 
 
 def _has_decimal_comma(frame: pd.DataFrame) -> bool:
-    for c in frame.columns:
-        if frame[c].head(1000).str.match(_DECIMAL_COMMA).any():
-            return True
-    return False
+    return any(frame[c].head(1000).str.match(_DECIMAL_COMMA).any() for c in frame.columns)
 
 
 _SHEET_ROLES = {
@@ -336,11 +353,14 @@ def _read_xlsx(f: InputFile) -> tuple[list[RawTable], list[Issue]]:
     sheets = pd.read_excel(io.BytesIO(f.data), sheet_name=None, dtype=object, engine="openpyxl")
     tables, notes = [], []
     for sheet, frame in sheets.items():
-        frame = frame.dropna(how="all", axis=1)
+        # Formatting beyond the data gives unnamed, empty columns; a named column stays even
+        # when empty, so it reads as blank cells (as in a CSV), not as a missing column.
+        unnamed = frame.columns.astype(str).str.startswith("Unnamed: ")
+        frame = frame.loc[:, ~(unnamed & frame.isna().all().to_numpy())]
         if frame.empty and len(frame.columns) == 0:
             notes.append(Issue("info", f"sheet {sheet!r} is empty and was ignored", file=f.name))
             continue
-        frame.columns = [str(c).strip() for c in frame.columns]
+        frame.columns = _unique_names([str(c).strip() for c in frame.columns])
         label = f"{f.name} › {sheet}" if len(sheets) > 1 else f.name
         # Sheet row numbers: the header is row 1, data from row 2, as Excel shows them.
         tables.append(RawTable(label, frame.reset_index(drop=True),

@@ -1,7 +1,8 @@
 """Small result types shared across the core.
 
 Modelled on scipy.stats' result objects: frozen dataclasses, eager fields, no printing or rounding.
-Degenerate data returns :class:`Unavailable` with the reason in words instead of NaN or an exception.
+Degenerate data returns :class:`Unavailable` with the reason in words instead of NaN or an
+exception.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import io
 
 import pandas as pd
 
-from her2dash.columns import FRAGMENT_COLUMNS, PATIENT_COLUMNS, DATE_COLUMNS
+from her2dash.columns import DATE_COLUMNS, FRAGMENT_COLUMNS, PATIENT_COLUMNS
 
 
 def template_tables() -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -97,3 +97,29 @@ def test_template_writes_workbook_and_csv_pair(tmp_path, capsys):
     assert (tmp_path / "t.xlsx").read_bytes()[:2] == b"PK"
     assert run(capsys, "template", "--out", str(tmp_path / "csv"))[0] == 0
     assert (tmp_path / "csv" / "fragments.csv").read_text().startswith("patient_id,fragment_id")
+
+
+def test_named_inputs_equal_positional_ones(tmp_path, capsys):
+    patients, fragments = template_csv()
+    (tmp_path / "p.csv").write_bytes(patients)
+    (tmp_path / "f.csv").write_bytes(fragments)
+    by_name = run(capsys, "classify", "--patients", str(tmp_path / "p.csv"), "--fragments",
+                  str(tmp_path / "f.csv"), "--json")
+    by_position = run(capsys, "classify", str(tmp_path / "f.csv"), str(tmp_path / "p.csv"),
+                      "--json")
+    assert by_name == by_position and by_name[0] == 0
+    from her2dash.template import template_xlsx
+
+    (tmp_path / "c.xlsx").write_bytes(template_xlsx())
+    code, out = run(capsys, "classify", "--cohort", str(tmp_path / "c.xlsx"), "--json")
+    assert code == 0 and json.loads(out)["n_homogeneous"] == 1
+
+
+@pytest.mark.parametrize("argv", [["classify", "--patients", "p.csv"],
+                                  ["classify", "--cohort", "c.xlsx", "--patients", "p.csv",
+                                   "--fragments", "f.csv"],
+                                  ["classify", "x.csv", "--cohort", "c.xlsx"]])
+def test_inconsistent_named_inputs_are_usage_errors(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
