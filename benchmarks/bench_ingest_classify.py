@@ -25,7 +25,8 @@ from her2dash.validate import load_cohort  # noqa: E402
 
 
 def _generator():
-    spec = importlib.util.spec_from_file_location("generate_demo", ROOT / "data" / "generate_demo.py")
+    path = ROOT / "data" / "generate_demo.py"
+    spec = importlib.util.spec_from_file_location("generate_demo", path)
     module = importlib.util.module_from_spec(spec)
     assert spec.loader is not None
     spec.loader.exec_module(module)

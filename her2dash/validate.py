@@ -23,10 +23,12 @@ from her2dash.results import Issue
 from her2dash.values import (
     Parsed,
     as_text,
+    distinct,
     infer_covariate,
     parse_category,
     parse_date,
     parse_event,
+    parse_id,
     parse_number,
     parse_response,
     parse_score,
@@ -229,7 +231,7 @@ class _Validator:
         dc = table.decimal_comma
         match spec.kind:
             case "number":
-                p = parse_number(s, decimal_comma=dc)
+                p = distinct(parse_number, s, decimal_comma=dc)
                 expected = spec.expected
                 self.cells(table, fate, p.bad, source, "not a number", expected)
                 low = _MINIMUM.get(spec.name)
@@ -238,19 +240,19 @@ class _Validator:
                     self.cells(table, fate, below, source, f"below {low:g}", expected)
                     p = Parsed(np.where(below, np.nan, p.values), p.blank, p.bad | below)
             case "event":
-                p = parse_event(s, decimal_comma=dc)
+                p = distinct(parse_event, s, decimal_comma=dc)
                 self.cells(table, fate, p.bad, source, "event must be 0 or 1", spec.expected)
             case "response":
-                p = parse_response(s)
+                p = distinct(parse_response, s)
                 self.cells(table, fate, p.bad, source, "unknown response label", spec.expected)
             case "yesno":
-                p = parse_yesno(s)
+                p = distinct(parse_yesno, s)
                 self.cells(table, fate, p.bad, source, "not a yes/no value", spec.expected)
             case "category":
-                p = parse_category(s, spec.name)
+                p = distinct(parse_category, s, spec.name)
                 self.cells(table, fate, p.bad, source, "unknown value", spec.expected)
             case "date":
-                p = parse_date(s)
+                p = distinct(parse_date, s)
                 expected = "YYYY-MM-DD (also YYYY/MM/DD, DD.MM.YYYY)"
                 # 03/04/2016: day-first and month-first exports both exist; say so.
                 ambiguous = p.bad & as_text(s).str.fullmatch(_SLASH_DATE).to_numpy(dtype=bool)
@@ -259,21 +261,30 @@ class _Validator:
                 self.cells(table, fate, ambiguous, source, "ambiguous date: the day and the "
                            "month cannot be told apart (DD/MM/YYYY or MM/DD/YYYY?)", expected)
             case "score":
-                p = parse_score(s)
+                p = distinct(parse_score, s)
                 self.cells(table, fate, p.bad, source, "not a HER2 IHC score", spec.expected)
             case "pct":
-                p = parse_number(s, decimal_comma=dc, percent=True)
+                p = distinct(parse_number, s, decimal_comma=dc, percent=True)
                 self.cells(table, fate, p.bad, source, "not a number", spec.expected)
                 out = ~p.bad & ~p.blank & ((p.values < 0) | (p.values > 100))
                 self.cells(table, fate, out, source, "% positive outside 0–100", spec.expected)
                 p = Parsed(np.where(out, np.nan, p.values), p.blank, p.bad | out)
             case _:  # id
-                # Spreadsheets store numeric ids as floats: "12.0" in one table is "12" in the
-                # other.
-                text = as_text(s).str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
-                p = Parsed(text.to_numpy(dtype=object), (text == "").to_numpy(),
-                           np.zeros(len(s), bool))
+                p = distinct(parse_id, s)
         return p
+
+    def _check_present(self, table: RawTable, fate: _Rows, role: Table,
+                       content: np.ndarray) -> None:
+        """Check the cells of the mapped columns a table does have when a required one is
+        missing: the table cannot be used, but every problem is still reported at once."""
+        mapped = {c: s for c, s in self.mapping.as_dict(role).items() if s in table.frame.columns}
+        parsed = {c: self._parse(table, fate, SPECS[role][c], s) for c, s in mapped.items()}
+        for c in ("patient_id", "fragment_id"):
+            if c in parsed:
+                self._ids(table, fate, mapped[c], parsed[c], content)
+        if role == "patients":
+            for time, event in (("pfs_months", "pfs_event"), ("os_months", "os_event")):
+                self._pair(table, fate, parsed, time, event, content)
 
     def _ids(self, table: RawTable, fate: _Rows, source: str, p: Parsed,
              content: np.ndarray) -> None:
@@ -287,6 +298,7 @@ class _Validator:
         self.fates.append(fate)
         empty = self._empty_rows(table, fate)
         if not self._required(table, "patients"):
+            self._check_present(table, fate, "patients", ~empty)
             fate.mark(~empty, ERROR, "the table lacks a required column")
             return None
         parsed, covariates = self._patient_columns(table, fate, ~empty)
@@ -317,23 +329,29 @@ class _Validator:
         parsed = {c: self._parse(table, fate, SPECS["patients"][c], s) for c, s in mapped.items()}
         self._ids(table, fate, mapped["patient_id"], parsed["patient_id"], content)
         for time, event in (("pfs_months", "pfs_event"), ("os_months", "os_event")):
-            self._pair(table, fate, parsed, time, event)
+            self._pair(table, fate, parsed, time, event, content)
         covariates = {}
         for col in unmatched(table.frame.columns, self.mapping, "patients"):
             if col in skip:
+                continue
+            if col in SPECS["patients"]:
+                # Another column is mapped to this name (or it was unmapped): as a covariate it
+                # would overwrite the mapped contract column.
+                self.add("info", f"column {col!r} is not used: it has a contract column's name "
+                         "but is not mapped to it", file=table.label, column=col)
                 continue
             covariates[col] = infer_covariate(table.frame[col], decimal_comma=table.decimal_comma)
         return parsed, covariates
 
     def _pair(self, table: RawTable, fate: _Rows, parsed: dict[str, Parsed], time: str,
-              event: str) -> None:
+              event: str, content: np.ndarray) -> None:
         mapped = self.mapping.as_dict("patients")
         if (time in parsed) != (event in parsed):
             have, lack = (time, event) if time in parsed else (event, time)
             self.add("error", f"{have!r} is given but {lack!r} is missing: a survival time "
                      "needs its event indicator and the other way round", file=table.label,
                      column=lack, expected=SPECS["patients"][lack].expected)
-            fate.mark(np.ones(len(fate.rank), bool), ERROR, f"{lack} missing")
+            fate.mark(content, ERROR, f"{lack} missing")
             return
         if time not in parsed:
             return
@@ -384,6 +402,7 @@ class _Validator:
             self.fates.append(fate)
             empty = self._empty_rows(table, fate)
         if not self._required(table, "fragments"):
+            self._check_present(table, fate, "fragments", ~empty)
             fate.mark(~empty, ERROR, "the table lacks a required column")
             return None
         mapped = self.mapping.as_dict("fragments")
@@ -450,6 +469,8 @@ class _Validator:
         frag_sources = frozenset(fmap.values())
         ok = self._required(table, "patients") & self._required(table, "fragments")
         if not ok:
+            self._check_present(table, fate, "patients", ~empty)
+            self._check_present(table, fate, "fragments", ~empty)
             fate.mark(~empty, ERROR, "the table lacks a required column")
             return None, None
         parsed, covariates = self._patient_columns(table, fate, ~empty, skip=frag_sources)

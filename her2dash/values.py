@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,8 +67,34 @@ class Parsed:
     bad: np.ndarray
 
 
+def distinct(parse: Callable[..., Parsed], s: pd.Series, *args: object,
+             **kwargs: object) -> Parsed:
+    """``parse(s)`` computed once per distinct cell value and spread back over the rows.
+
+    Text columns of a cohort repeat a handful of values (scores, yes/no, site) over hundreds of
+    thousands of rows, and the string work of a parser costs per cell; numeric columns are
+    parsed directly, they are vectorised already.
+    """
+    if s.dtype != object or len(s) < 1000:
+        return parse(s, *args, **kwargs)
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    if len(uniques) > len(s) // 2:  # ids and free text: nothing to share
+        return parse(s, *args, **kwargs)
+    # Missing cells (code -1) take the extra last slot, parsed as a None cell.
+    few = pd.Series(np.append(uniques.astype(object), None), dtype=object)
+    p = parse(few, *args, **kwargs)
+    take = np.where(codes < 0, len(uniques), codes)
+    return Parsed(p.values[take], p.blank[take], p.bad[take])
+
+
 def as_text(s: pd.Series) -> pd.Series:
     """Cells as stripped text, ``""`` for missing (NaN, None, NA tokens)."""
+    if s.dtype == object and len(s) >= 1000:
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        if len(uniques) <= len(s) // 2:
+            few = as_text(pd.Series(np.append(uniques.astype(object), None), dtype=object))
+            take = np.where(codes < 0, len(uniques), codes)
+            return pd.Series(few.to_numpy()[take], index=s.index, dtype=object)
     if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         text = s.astype(str).where(s.notna(), "")
     else:
@@ -101,6 +128,17 @@ def parse_number(s: pd.Series, *, decimal_comma: bool = False, percent: bool = F
     blank = (text == "").to_numpy()
     bad = ~blank & ~np.isfinite(values)
     return Parsed(np.where(bad, np.nan, values), blank, bad)
+
+
+def parse_id(s: pd.Series) -> Parsed:
+    """Ids as text. Spreadsheets store numeric ids as floats: "12.0" in one table is "12" in
+    the other, so a trailing ``.0`` is dropped."""
+    text = as_text(s)
+    dotted = text.str.contains(".", regex=False).to_numpy(dtype=bool)
+    if dotted.any():
+        text = text.copy()
+        text[dotted] = text[dotted].str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+    return Parsed(text.to_numpy(dtype=object), (text == "").to_numpy(), np.zeros(len(s), bool))
 
 
 def parse_event(s: pd.Series, *, decimal_comma: bool = False) -> Parsed:
@@ -166,21 +204,27 @@ _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%d.%m.%Y", "%Y%m%d", "%Y�
 
 
 def parse_date(s: pd.Series) -> Parsed:
-    """Dates: ISO ``YYYY-MM-DD`` (also ``/`` or ``.``), ``DD.MM.YYYY``, ``YYYYMMDD``, ``2016年3月31日``
-    or a spreadsheet's own date cells (a time of day is dropped).
+    """Dates: ISO ``YYYY-MM-DD`` (also ``/`` or ``.``), ``DD.MM.YYYY``, ``YYYYMMDD``,
+    ``2016年3月31日`` or a spreadsheet's own date cells (a time of day is dropped).
 
     ``03/04/2016`` is refused: day-first and month-first exports both exist, and a wrong guess
     shifts a survival time by months without any sign of it.
     """
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        values = pd.to_datetime(s).dt.normalize()
-        blank = values.isna().to_numpy()
-        return Parsed(values.to_numpy(dtype="datetime64[ns]"), blank, np.zeros(len(s), bool))
+        values = _wall_clock_dates(s)
+        blank = s.isna().to_numpy()
+        return Parsed(values.to_numpy(dtype="datetime64[ns]"), blank,
+                      ~blank & values.isna().to_numpy())
     native = s.map(lambda v: isinstance(v, pd.Timestamp | np.datetime64) or hasattr(v, "year"))
+    native &= s.notna()
     text = as_text(s.where(~native, ""))
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     if native.any():
-        out[native] = pd.to_datetime(s[native], errors="coerce").dt.normalize()
+        try:
+            out[native] = _wall_clock_dates(s[native])
+        except (TypeError, ValueError, OverflowError):
+            # Mixed time zones or a year outside datetime64[ns]: cell by cell instead.
+            out[native] = _wall_clock_dates(s[native].map(_naive_timestamp))
     todo = (text != "") & out.isna()
     for fmt in _DATE_FORMATS:
         if not todo.any():
@@ -192,6 +236,31 @@ def parse_date(s: pd.Series) -> Parsed:
     blank = ((text == "") & ~native).to_numpy()
     bad = ~blank & out.isna().to_numpy()
     return Parsed(out.to_numpy(dtype="datetime64[ns]"), blank, bad)
+
+
+def _naive_timestamp(v: object) -> pd.Timestamp:
+    """A date/time cell as a naive timestamp on its own wall clock (NaT when not representable)."""
+    try:
+        t = pd.Timestamp(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return pd.NaT
+    if t is pd.NaT or not _NS_MIN <= t.tz_localize(None) <= _NS_MAX:
+        return pd.NaT
+    return t.tz_localize(None)
+
+
+def _wall_clock_dates(s: pd.Series) -> pd.Series:
+    """Datetimes to naive ``datetime64[ns]`` dates: a time zone is dropped, keeping the local date
+    (2016-01-01 00:00 in Berlin is 2016-01-01, not 2015-12-31 in UTC), and dates outside
+    ``datetime64[ns]`` (years before 1677 or after 2262) become NaT instead of wrapping around."""
+    values = pd.to_datetime(s)
+    if values.dt.tz is not None:
+        values = values.dt.tz_localize(None)
+    inside = (values >= _NS_MIN) & (values <= _NS_MAX)
+    return values.where(inside).astype("datetime64[ns]").dt.normalize()
+
+
+_NS_MIN, _NS_MAX = pd.Timestamp.min, pd.Timestamp.max
 
 
 def infer_covariate(s: pd.Series, *, decimal_comma: bool = False) -> tuple[np.ndarray, str]:
