@@ -13,7 +13,7 @@ st.title("Cohort")
 cohort, report = current()
 settings: Settings = st.session_state.get("settings", Settings())
 if cohort.synthetic:
-    st.info(DEMO_NOTICE, icon="🧪")
+    st.info(DEMO_NOTICE, icon=":material/science:")
 
 result = classify(cohort, settings)
 left, middle, right = st.columns(3)
@@ -30,7 +30,7 @@ for note in result.notes:
     st.warning(note)
 
 with st.expander("Per-patient classification"):
-    st.dataframe(result.per_patient, use_container_width=True)
+    st.dataframe(result.per_patient, width="stretch")
 with st.expander(f"Validation: {len(report.warnings)} warning(s), {len(report.infos)} note(s)"):
     for issue in report.issues:
         st.text(f"{issue.severity}: {issue.describe()}")
