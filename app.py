@@ -19,6 +19,7 @@ for message in ignored:
     st.sidebar.warning(f"Link setting {message}")
 
 pages = [
-    st.Page("pages/cohort.py", title="Cohort", icon=":material/biotech:", url_path="cohort", default=True),
+    st.Page("pages/cohort.py", title="Cohort", icon=":material/biotech:", url_path="cohort",
+            default=True),
 ]
 st.navigation(pages).run()
