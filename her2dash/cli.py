@@ -2,6 +2,7 @@
 
     python -m her2dash validate  --patients P --fragments F | --cohort FILE | FILE [FILE] [--json]
     python -m her2dash classify  (the same inputs) | --demo  [--rule ... --cutoff ...] [--json]
+    python -m her2dash analyze   (the same inputs) | --demo  [--rule ... --cutoff ...] [--out F]
     python -m her2dash template  --out cohort-template.xlsx
 
 Exit codes: 0 success, 1 the data did not validate, 2 a usage error.
@@ -12,16 +13,18 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+from her2dash import __version__
 from her2dash.classify import classify
 from her2dash.cohort import Cohort
 from her2dash.columns import SPECS
 from her2dash.dates import DateOptions
-from her2dash.ingest import read_paths
+from her2dash.ingest import InputFile, open_paths, read_files
 from her2dash.results import to_jsonable
-from her2dash.settings import ENDPOINTS, POSITIVITY_THRESHOLDS, RULES, Settings
+from her2dash.settings import CONF_TYPES, ENDPOINTS, POSITIVITY_THRESHOLDS, RULES, Settings
 from her2dash.validate import ValidationReport, auto_mapping, build_cohort
 
 
@@ -69,6 +72,17 @@ def build_parser() -> argparse.ArgumentParser:
     _input_options(c)
     _settings_options(c)
     c.add_argument("--per-patient", action="store_true", help="include each patient's call")
+    a = sub.add_parser("analyze", help="every statistic (survival, Cox, response, baseline, "
+                       "biopsy count, specimens) as JSON")
+    _input_options(a)
+    _settings_options(a)
+    a.add_argument("--conf-type", choices=CONF_TYPES, default=Settings().conf_type,
+                   help="Kaplan–Meier band: R's default 'log', or 'log-log'")
+    a.add_argument("--conf-level", type=float, default=Settings().conf_level)
+    a.add_argument("--covariates", default=",".join(Settings().cox_covariates),
+                   metavar="A,B", help="adjustment covariates of the multivariable and "
+                   "stratified Cox models (default: the paper's age_group,platinum; 'none')")
+    a.add_argument("--out", type=Path, help="write the JSON here instead of standard output")
     t = sub.add_parser("template", help="write the cohort template (XLSX or two CSVs)")
     t.add_argument("--out", type=Path, required=True,
                    help="cohort-template.xlsx, or a folder for patients.csv + fragments.csv")
@@ -82,36 +96,41 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "template":
             return _template(args.out)
         # Settings first: a usage error is reported before any file is read.
-        settings = _settings(args, parser) if args.command == "classify" else None
-        cohort, report = _load(args, parser)
+        settings = _settings(args, parser) if args.command != "validate" else None
+        cohort, report, files = _load(args, parser)
         if args.command == "validate":
             return _print_validation(report, args)
         if cohort is None or settings is None:
             _print_validation(report, args)
             return 1
+        if args.command == "analyze":
+            return _analyze(cohort, report, settings, files, args)
         return _classify(cohort, report, settings, args)
     except BrokenPipeError:  # `| head` closed the pipe; not an error of ours
         return 0
 
 
 def _load(args: argparse.Namespace, parser: argparse.ArgumentParser
-          ) -> tuple[Cohort | None, ValidationReport]:
+          ) -> tuple[Cohort | None, ValidationReport, list[InputFile]]:
     if args.demo:
-        from her2dash.demo import load_demo
+        from her2dash.demo import demo_files, load_demo
 
-        return load_demo()
+        return (*load_demo(), demo_files())
     paths = _input_paths(args, parser)
     maps = [_parse_map(item, parser) for item in args.map]
-    raw, issues = read_paths(paths, encoding=args.encoding)
+    files, issues = open_paths(paths)
+    if issues:
+        return None, ValidationReport(tuple(issues)), files
+    raw, issues = read_files(files, encoding=args.encoding)
     if raw is None:
-        return None, ValidationReport(tuple(issues))
+        return None, ValidationReport(tuple(issues)), files
     mapping = auto_mapping(raw)
     for table, column, source in maps:
         mapping = mapping.with_column(table, column, source)  # type: ignore[arg-type]
     dates = DateOptions(args.data_cutoff, not args.no_censor_at_surgery)
     cohort, report = build_cohort(raw, mapping, dates=dates)
     return cohort, ValidationReport(tuple(issues) + report.issues, report.accounting,
-                                    report.mapping)
+                                    report.mapping), files
 
 
 def _parse_map(item: str, parser: argparse.ArgumentParser) -> tuple[str, str, str]:
@@ -162,6 +181,11 @@ def _settings(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Sett
         settings = Settings(rule=args.rule, cutoff_pct=args.cutoff, positivity=args.positivity,
                             min_fragments=args.min_fragments, max_fragments=args.max_fragments,
                             endpoint=args.endpoint)
+        if args.command == "analyze":
+            covariates = () if args.covariates.lower() in ("", "none") else tuple(
+                c.strip() for c in args.covariates.split(",") if c.strip())
+            settings = replace(settings, conf_type=args.conf_type, conf_level=args.conf_level,
+                               cox_covariates=covariates)
         for item in args.filter:
             column, sep, values = item.partition("=")
             if not sep:
@@ -200,6 +224,32 @@ def _classify(cohort: Cohort, report: ValidationReport, settings: Settings,
             print(f"NOTE     {note}")
         if args.per_patient:
             print(result.per_patient.to_string())
+    return 0
+
+
+def _analyze(cohort: Cohort, report: ValidationReport, settings: Settings,
+             files: list[InputFile], args: argparse.Namespace) -> int:
+    from her2dash.analysis import analyze
+
+    result = analyze(cohort, settings)
+    out = {
+        "her2dash_version": __version__,
+        "settings": to_jsonable(settings),
+        "input": {
+            "files": [{"name": f.name, "bytes": len(f.data), "sha256": f.sha256}
+                      for f in files],
+            "cohort_fingerprint": cohort.fingerprint,
+            "synthetic": cohort.synthetic,
+            "warnings": [i.describe() for i in report.warnings],
+        },
+        "analysis": to_jsonable(result),
+    }
+    text = json.dumps(out, ensure_ascii=False, indent=1, allow_nan=False)
+    if args.out is None:
+        print(text)
+    else:
+        args.out.write_text(text + "\n", encoding="utf-8")
+        print(f"wrote {args.out}")
     return 0
 
 

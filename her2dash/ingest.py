@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
 import os
 import re
@@ -48,6 +49,11 @@ class InputFile:
     def from_path(cls, path: str | os.PathLike[str]) -> InputFile:
         p = Path(path)
         return cls(p.name, p.read_bytes())
+
+    @property
+    def sha256(self) -> str:
+        """The bytes' SHA-256: which exact file a result was computed from."""
+        return hashlib.sha256(self.data).hexdigest()
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,16 +129,22 @@ def read_files(
     return raw, issues
 
 
-def read_paths(
-    paths: Sequence[str | os.PathLike[str]], **kwargs: object
-) -> tuple[RawTables | None, list[Issue]]:
-    """:func:`read_files` for files on disk (the CLI); missing files become issues."""
+def open_paths(paths: Sequence[str | os.PathLike[str]]) -> tuple[list[InputFile], list[Issue]]:
+    """Files on disk as :class:`InputFile` (the CLI); a file that cannot be opened is an issue."""
     files, issues = [], []
     for p in paths:
         try:
             files.append(InputFile.from_path(p))
         except OSError as exc:
             issues.append(Issue("error", f"cannot open the file: {exc.strerror}", file=str(p)))
+    return files, issues
+
+
+def read_paths(
+    paths: Sequence[str | os.PathLike[str]], **kwargs: object
+) -> tuple[RawTables | None, list[Issue]]:
+    """:func:`read_files` for files on disk; missing files become issues."""
+    files, issues = open_paths(paths)
     if issues:
         return None, issues
     return read_files(files, **kwargs)  # type: ignore[arg-type]

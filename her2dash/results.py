@@ -68,12 +68,17 @@ def to_jsonable(obj: object) -> object:
     import numpy as np
     import pandas as pd
 
+    if isinstance(obj, Unavailable):
+        # A consumer tests one key to know whether a statistic is there, and reads why not.
+        return {"available": False, "reason": obj.reason}
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, pd.DataFrame):
         return [to_jsonable(r) for r in obj.reset_index().to_dict(orient="records")]
     if isinstance(obj, dict):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
+        # Tuple keys ((endpoint, specimen, group)) become "pfs/biopsy/homogeneous".
+        return {"/".join(map(str, k)) if isinstance(k, tuple) else str(k): to_jsonable(v)
+                for k, v in obj.items()}
     if isinstance(obj, list | tuple | np.ndarray | pd.Series):
         return [to_jsonable(v) for v in list(obj)]
     if isinstance(obj, np.generic):

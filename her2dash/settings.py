@@ -15,10 +15,12 @@ from typing import Literal, get_args
 Rule = Literal["every-fragment", "pooled", "fragment-share"]
 Positivity = Literal["2+", "3+"]
 Endpoint = Literal["pfs", "os"]
+ConfType = Literal["log", "log-log"]
 
 RULES: tuple[str, ...] = get_args(Rule)
 POSITIVITY_THRESHOLDS: tuple[str, ...] = get_args(Positivity)
 ENDPOINTS: tuple[str, ...] = get_args(Endpoint)
+CONF_TYPES: tuple[str, ...] = get_args(ConfType)
 
 RULE_DEFINITIONS: dict[str, str] = {
     "every-fragment": (
@@ -32,6 +34,8 @@ RULE_DEFINITIONS: dict[str, str] = {
 }
 
 PAPER_CUTOFF_PCT = 100.0
+# Table 2 of the paper adjusts the HER2-group hazard ratio for age group and platinum.
+PAPER_COX_COVARIATES = ("age_group", "platinum")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +43,9 @@ class Settings:
     """What defines the two groups and which patients are analysed.
 
     ``filters`` holds ``(column, allowed values)`` pairs, sorted, so equal settings hash equally.
-    ``max_fragments`` of ``None`` means no upper limit.
+    ``max_fragments`` of ``None`` means no upper limit. ``cox_covariates`` are the adjustment
+    variables of the multivariable and stratified Cox models (names from
+    :mod:`her2dash.covariates`); ``conf_type`` is the Kaplan–Meier band (R's default "log").
     """
 
     rule: Rule = "every-fragment"
@@ -50,6 +56,8 @@ class Settings:
     filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
     endpoint: Endpoint = "pfs"
     conf_level: float = 0.95
+    conf_type: ConfType = "log"
+    cox_covariates: tuple[str, ...] = PAPER_COX_COVARIATES
 
     def __post_init__(self) -> None:
         problems = settings_problems(self)
@@ -73,6 +81,8 @@ class Settings:
                 continue
             if f.name == "filters":
                 out["filters"] = ";".join(f"{c}={'|'.join(v)}" for c, v in value)
+            elif f.name == "cox_covariates":
+                out[f.name] = ",".join(value) if value else "none"
             elif f.name == "max_fragments" and value is None:
                 out[f.name] = "none"
             else:
@@ -121,6 +131,11 @@ def settings_problems(s: Settings) -> list[str]:
         )
     if s.endpoint not in ENDPOINTS:
         problems.append(f"endpoint must be 'pfs' or 'os', got {s.endpoint!r}")
+    if s.conf_type not in CONF_TYPES:
+        problems.append(f"conf_type must be 'log' or 'log-log', got {s.conf_type!r}")
+    if not isinstance(s.cox_covariates, tuple) or len(set(s.cox_covariates)) != len(
+            s.cox_covariates):
+        problems.append(f"cox_covariates must be distinct names, got {s.cox_covariates!r}")
     if not 0.5 <= s.conf_level < 1.0:
         problems.append(f"conf_level must be in [0.5, 1), got {s.conf_level!r}")
     return problems
@@ -140,6 +155,8 @@ def _parse_field(name: str, raw: str) -> object:
         return int(raw)
     if name == "max_fragments":
         return None if raw.lower() in ("", "none") else int(raw)
+    if name == "cox_covariates":
+        return () if raw.lower() in ("", "none") else tuple(filter(None, raw.split(",")))
     if name == "filters":
         pairs = []
         for part in filter(None, raw.split(";")):

@@ -123,3 +123,53 @@ def test_inconsistent_named_inputs_are_usage_errors(argv, capsys):
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 2
+
+
+def test_analyze_demo_writes_every_statistic_with_settings_and_input_hashes(tmp_path, capsys):
+    import hashlib
+
+    from her2dash.analysis import analyze
+    from her2dash.demo import DEMO_DIR, load_demo
+    from her2dash.results import to_jsonable
+    from her2dash.settings import Settings
+
+    out = tmp_path / "a.json"
+    code, printed = run(capsys, "analyze", "--demo", "--cutoff", "90", "--out", str(out))
+    assert code == 0 and printed.strip() == f"wrote {out}"
+    data = json.loads(out.read_text())
+    assert data["settings"]["cutoff_pct"] == 90
+    sha = hashlib.sha256((DEMO_DIR / "patients.csv").read_bytes()).hexdigest()
+    assert data["input"]["files"][0] == {"name": "patients.csv",
+                                         "bytes": (DEMO_DIR / "patients.csv").stat().st_size,
+                                         "sha256": sha}
+    cohort, _ = load_demo()
+    assert data["input"]["cohort_fingerprint"] == cohort.fingerprint
+    expected = json.loads(json.dumps(to_jsonable(analyze(cohort, Settings(cutoff_pct=90.0)))))
+    assert data["analysis"] == expected
+    assert set(data["analysis"]["endpoints"]) == {"pfs", "os"}
+    for key in ("response", "depth_of_response", "baseline", "specimens"):
+        assert key in data["analysis"]
+
+
+def test_analyze_unavailable_statistics_are_marked_with_a_reason(capsys):
+    code, out = run(capsys, "analyze", "--demo", "--cutoff", "0")
+    hr = json.loads(out)["analysis"]["endpoints"]["pfs"]["hazard_ratio"]
+    assert code == 0
+    assert hr == {"available": False, "reason": "the heterogeneous group is empty under these "
+                  "settings, so the two groups cannot be compared"}
+
+
+def test_analyze_bad_input_exits_1_with_the_validation_messages(tmp_path, capsys):
+    patients, fragments = template_csv()
+    (tmp_path / "p.csv").write_bytes(patients.replace(b"PR", b"XX", 1))
+    (tmp_path / "f.csv").write_bytes(fragments)
+    code, out = run(capsys, "analyze", "--patients", str(tmp_path / "p.csv"), "--fragments",
+                    str(tmp_path / "f.csv"))
+    assert code == 1
+    assert "unknown response label (found 'XX'" in out
+
+
+def test_analyze_bad_settings_are_usage_errors(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["analyze", "--demo", "--cutoff", "150"])
+    assert exc.value.code == 2

@@ -25,7 +25,10 @@ def test_equal_settings_hash_equal_whatever_the_filter_order():
     Settings(rule="fragment-share", min_fragments=2, max_fragments=6, endpoint="os"),
     Settings(max_fragments=4).with_filter("platinum", ("yes",)).with_filter("sex", ("F", "M")),
     Settings(conf_level=0.9),
-], ids=["cutoff", "pooled-3plus", "share-window-os", "filters", "level"])
+    Settings(conf_type="log-log", cox_covariates=("ecog", "sex", "age_group")),
+    Settings(cox_covariates=()),
+], ids=["cutoff", "pooled-3plus", "share-window-os", "filters", "level", "band-covariates",
+        "unadjusted"])
 def test_query_params_round_trip(settings):
     params = settings.to_query_params()
     assert all(isinstance(v, str) for v in params.values())
