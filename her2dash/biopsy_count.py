@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from her2dash.classify import HETEROGENEOUS, HOMOGENEOUS
 from her2dash.response import OVERALL, as_is_homogeneous
@@ -115,7 +115,7 @@ def prho(n: int, is_: float, lower_tail: bool) -> float:
                  + y * (-c4 + b * (c5 + c6 * b)
                         - y * b * (c7 + c8 * b - y * (c9 - c10 * b + y * b * (c11 - c12 * y)))))
     y = u / math.exp(y / 2.0)
-    tail = stats.norm.cdf(x) if lower_tail else stats.norm.sf(x)
+    tail = special.ndtr(x) if lower_tail else special.ndtr(-x)
     pv = (-y if lower_tail else y) + float(tail)
     return min(max(pv, 0.0), 1.0)
 
@@ -161,8 +161,8 @@ def spearman_test(x: object, y: object, *, group: str = OVERALL) -> SpearmanTest
         r = 1 - q / (nn * (nn**2 - 1) / 6)
         # rho = ±1 with ties: t is infinite and the p 0, as in R.
         t = r / math.sqrt((1 - r * r) / (n - 2)) if abs(r) < 1 else math.copysign(math.inf, r)
-        dist = stats.t(n - 2)
-        return float(dist.sf(t) if lower_tail else dist.cdf(t))
+        # stdtr is the t CDF scipy.stats.t wraps; called directly it costs µs, not ~0.2 ms.
+        return float(special.stdtr(n - 2, -t) if lower_tail else special.stdtr(n - 2, t))
 
     p = pspearman(False) if q > (nn**3 - nn) / 6 else pspearman(True)
     if exact:

@@ -80,19 +80,23 @@ def _split(values: pd.Series, cut: float, labels: tuple[str, str], *, high_first
 
 
 def _categorical(values: pd.Series, levels: Sequence[str] | None = None) -> pd.Categorical:
-    """Values as text categories; booleans become yes/no. Unlisted levels go after ``levels``."""
+    """Values as text categories; booleans become yes/no. Unlisted levels go after ``levels``.
+
+    Labels are made once per distinct value (a cohort has a handful per column), then the
+    categorical is built from codes: per-row string work costs ~0.1 s per 100,000 patients.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if isinstance(values.dtype, pd.BooleanDtype) or values.dtype == bool:
-        text = values.map({True: "yes", False: "no"})
+        labels = ["yes" if bool(v) else "no" for v in uniques]
     elif pd.api.types.is_numeric_dtype(values.dtype):
-        # 1.0 and 1 are one level; shown without a trailing ".0".
-        text = values.map(lambda v: None if pd.isna(v) else f"{v:g}")
+        labels = [f"{v:g}" for v in uniques]  # 1.0 and 1 are one level, shown as "1"
     else:
-        text = values.astype(object).where(values.notna(), None).map(
-            lambda v: None if v is None else str(v))
-    present = [str(v) for v in pd.unique(text.dropna())]
-    order = [lv for lv in (levels or ()) if lv in present]
-    order += sorted(v for v in present if v not in order)
-    return pd.Categorical(text, categories=order)
+        labels = [str(v) for v in uniques]
+    order = [lv for lv in (levels or ()) if lv in labels]
+    order += sorted(set(labels) - set(order))
+    position = {label: i for i, label in enumerate(order)}
+    remap = np.array([position[label] for label in labels] + [-1], dtype=np.int64)
+    return pd.Categorical.from_codes(remap[codes], categories=order)
 
 
 def covariate_frame(patients: pd.DataFrame, user_covariates: Sequence[str] = ()

@@ -32,7 +32,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from her2dash.classify import HETEROGENEOUS, HOMOGENEOUS
 from her2dash.results import ConfidenceInterval, Unavailable
@@ -193,7 +193,7 @@ def _distinct_times(time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _z(conf_level: float) -> float:
     if not 0.0 < conf_level < 1.0:
         raise ValueError(f"conf_level must be in (0, 1), got {conf_level}")
-    return float(stats.norm.ppf(1.0 - (1.0 - conf_level) / 2.0))
+    return float(special.ndtri(1.0 - (1.0 - conf_level) / 2.0))
 
 
 # ---------------------------------------------------------------------------- Kaplan–Meier
@@ -565,7 +565,7 @@ def logrank(time: object, event: object, group: object, *, strata: object = None
     if k == 2 and informative.all():
         z = float((observed[1] - expected[1]) / np.sqrt(variance[1, 1]))
     return LogRank(
-        statistic=chisq, df=df, pvalue=float(stats.chi2.sf(chisq, df)), groups=labels,
+        statistic=chisq, df=df, pvalue=float(special.chdtrc(df, chisq)), groups=labels,
         n=tuple(int(x) for x in n_group), observed=tuple(int(x) for x in observed),
         expected=tuple(float(x) for x in expected),
         variance=tuple(tuple(float(v) for v in r) for r in variance), z=z,
