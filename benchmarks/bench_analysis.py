@@ -14,35 +14,20 @@ the exact 2×k Fisher test).
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import sys
 import time
 import warnings
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import numpy as np
+import pandas as pd
+from synthetic import csv_files  # also puts the repository on sys.path
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from her2dash.analysis import analyze  # noqa: E402
-from her2dash.classify import HOMOGENEOUS, classify  # noqa: E402
-from her2dash.cohort import Cohort  # noqa: E402
-from her2dash.covariates import covariate_frame  # noqa: E402
-from her2dash.demo import load_demo  # noqa: E402
-from her2dash.ingest import InputFile  # noqa: E402
-from her2dash.settings import Settings  # noqa: E402
-from her2dash.validate import load_cohort  # noqa: E402
-
-
-def _generator():
-    path = ROOT / "data" / "generate_demo.py"
-    spec = importlib.util.spec_from_file_location("generate_demo", path)
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
-    return module
+from her2dash.analysis import analyze
+from her2dash.classify import HOMOGENEOUS, classify
+from her2dash.cohort import Cohort
+from her2dash.covariates import covariate_frame
+from her2dash.demo import load_demo
+from her2dash.settings import Settings
+from her2dash.validate import load_cohort
 
 
 def _best(fn, repeat: int) -> float:
@@ -125,9 +110,7 @@ def main() -> None:
     t_demo_ll = _best(lambda: plain_lifelines(demo, settings), args.repeat)
     print(f"demo (87 patients): her2dash analyze {1000 * t_demo:.1f} ms; plain lifelines/scipy "
           f"{1000 * t_demo_ll:.1f} ms; ratio {t_demo_ll / t_demo:.1f}x")
-    patients, fragments = _generator().generate(args.patients, seed=1)
-    files = [InputFile("patients.csv", patients.to_csv(index=False).encode()),
-             InputFile("fragments.csv", fragments.to_csv(index=False).encode())]
+    files = csv_files(args.patients)
     big, report = load_cohort(files)
     assert big is not None, [i.describe() for i in report.errors[:5]]
     t_big = _best(lambda: analyze(big, settings), args.repeat)

@@ -10,27 +10,13 @@ so the time includes decoding, delimiter sniffing, parsing, validation and accou
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from synthetic import csv_files  # also puts the repository on sys.path
 
-from her2dash.classify import classify, patient_features  # noqa: E402
-from her2dash.ingest import InputFile  # noqa: E402
-from her2dash.settings import Settings  # noqa: E402
-from her2dash.validate import load_cohort  # noqa: E402
-
-
-def _generator():
-    path = ROOT / "data" / "generate_demo.py"
-    spec = importlib.util.spec_from_file_location("generate_demo", path)
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
-    return module
+from her2dash.classify import classify, patient_features
+from her2dash.settings import Settings
+from her2dash.validate import load_cohort
 
 
 def main() -> None:
@@ -38,11 +24,10 @@ def main() -> None:
     ap.add_argument("--patients", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
-    patients, fragments = _generator().generate(args.patients, seed=1)
-    files = [InputFile("patients.csv", patients.to_csv(index=False).encode()),
-             InputFile("fragments.csv", fragments.to_csv(index=False).encode())]
+    files = csv_files(args.patients)
     mb = sum(len(f.data) for f in files) / 1e6
-    print(f"{len(patients):,} patients, {len(fragments):,} fragments, {mb:.1f} MB of CSV")
+    lines = [f.data.count(b"\n") - 1 for f in files]
+    print(f"{lines[0]:,} patients, {lines[1]:,} fragments, {mb:.1f} MB of CSV")
     timings = []
     for _ in range(args.repeat):
         t0 = time.perf_counter()
