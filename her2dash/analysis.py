@@ -22,9 +22,8 @@ from her2dash.cox import (
     CoxModel,
     HazardRatio,
     PHTest,
-    fit_cox,
+    fit_cox_with_ph_test,
     hazard_ratio,
-    proportional_hazards_test,
     univariable_cox,
 )
 from her2dash.response import DepthOfResponse, ResponseTable, depth_of_response, response_table
@@ -117,9 +116,9 @@ def _endpoint(cohort: Cohort, settings: Settings, endpoint: str, patients: pd.Da
         strat = (hazard_ratio(time, event, homo, strata=covariates[adjust], conf_level=level)
                  if adjust else Unavailable("no adjustment covariates chosen"))
         design = pd.concat([group, covariates[adjust]], axis=1)
-        multi = (fit_cox(time, event, design, conf_level=level) if adjust
-                 else Unavailable("no adjustment covariates chosen"))
-        ph = proportional_hazards_test(time, event, design)
+        multi, ph = fit_cox_with_ph_test(time, event, design, conf_level=level)
+        if not adjust:
+            multi = Unavailable("no adjustment covariates chosen")
     univariable = univariable_cox(time, event, pd.concat([group, covariates], axis=1),
                                   conf_level=level)
     biopsy = (comparable if comparable is not None

@@ -937,6 +937,19 @@ def proportional_hazards_test(time: object, event: object, design: pd.DataFrame 
     return _zph(fitted)
 
 
+def fit_cox_with_ph_test(time: object, event: object, design: pd.DataFrame | pd.Series, *,
+                         strata: pd.DataFrame | pd.Series | None = None, ties: Ties = "efron",
+                         conf_level: float = 0.95
+                         ) -> tuple[CoxModel | Unavailable, PHTest | Unavailable]:
+    """:func:`fit_cox` and :func:`proportional_hazards_test` of the same model from one fit
+    (``fit <- coxph(...); cox.zph(fit)``), as the Cox page shows both."""
+    _z(conf_level)
+    fitted = _fit(time, event, design, strata, ties, None, _ITER_MAX)
+    if isinstance(fitted, Unavailable):
+        return fitted, fitted
+    return _model(fitted, ties, conf_level), _zph(fitted)
+
+
 # ---------------------------------------------------------------------------- cox.zph
 
 

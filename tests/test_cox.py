@@ -574,3 +574,21 @@ def test_zph_needs_events_at_more_than_one_time() -> None:
 def test_malformed_input_raises(time: list, event: list, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         fit_cox(time, event, pd.DataFrame({"x": [0, 1, 0]}))
+
+
+def test_fit_with_ph_test_equals_the_two_separate_calls():
+    """One fit serves both: ``fit <- coxph(...); cox.zph(fit)``."""
+    from her2dash.cox import fit_cox_with_ph_test
+
+    rng = np.random.default_rng(7)
+    n = 120
+    time = rng.exponential(10, n).round(1)
+    event = (rng.random(n) < 0.8).astype(float)
+    design = pd.DataFrame({"homo": rng.random(n) < 0.4,
+                           "site": pd.Categorical(rng.choice(["EGJ", "stomach"], n))})
+    model, ph = fit_cox_with_ph_test(time, event, design)
+    assert model == fit_cox(time, event, design)
+    alone = proportional_hazards_test(time, event, design)
+    assert ph.chisq == alone.chisq and ph.global_pvalue == alone.global_pvalue
+    empty = fit_cox_with_ph_test(time, np.zeros(n), design)
+    assert empty == (fit_cox(time, np.zeros(n), design),) * 2
