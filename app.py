@@ -1,4 +1,5 @@
-"""her2dash: entry point. Page config, the demo cohort on first visit, URL -> Settings, navigation.
+"""her2dash: entry point. Page config, the demo cohort on first visit, URL <-> Settings, sidebar,
+navigation.
 
 Run with ``streamlit run app.py``. Pages only arrange results computed by the ``her2dash`` package.
 """
@@ -8,18 +9,38 @@ from __future__ import annotations
 import streamlit as st
 
 from her2dash.settings import Settings
-from pages.common.state import ensure_cohort
+from pages.common.sidebar import sidebar
+from pages.common.state import current
 
-st.set_page_config(page_title="her2dash · HER2 heterogeneity", page_icon="🔬", layout="wide")
+st.set_page_config(page_title="her2dash · HER2 heterogeneity", page_icon=":material/biotech:",
+                   layout="wide")
 
-ensure_cohort()
-settings, ignored = Settings.from_query_params(st.query_params.to_dict())
-st.session_state["settings"] = settings
+cohort, _ = current()
+from_link, ignored = Settings.from_query_params(st.query_params.to_dict())
 for message in ignored:
     st.sidebar.warning(f"Link setting {message}")
+settings = sidebar(cohort, from_link)
+# The URL follows the controls, so a copied link restores this view.
+params = settings.to_query_params()
+if st.query_params.to_dict() != params:
+    st.query_params.from_dict(params)
 
-pages = [
+# Listed explicitly, url_path = file stem (pages/ + st.navigation: see the style guide).
+PAGES = [
+    st.Page("pages/upload.py", title="Upload & data", icon=":material/upload_file:",
+            url_path="upload"),
     st.Page("pages/cohort.py", title="Cohort", icon=":material/biotech:", url_path="cohort",
             default=True),
+    st.Page("pages/survival.py", title="Survival", icon=":material/show_chart:",
+            url_path="survival"),
+    st.Page("pages/response.py", title="Response", icon=":material/bar_chart:",
+            url_path="response"),
+    st.Page("pages/baseline.py", title="Baseline", icon=":material/table_chart:",
+            url_path="baseline"),
+    st.Page("pages/cox.py", title="Cox models", icon=":material/functions:", url_path="cox"),
+    st.Page("pages/biopsy_count.py", title="Biopsy count", icon=":material/scatter_plot:",
+            url_path="biopsy_count"),
+    st.Page("pages/specimens.py", title="Specimens", icon=":material/compare:",
+            url_path="specimens"),
 ]
-st.navigation(pages).run()
+st.navigation(PAGES).run()

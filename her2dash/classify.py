@@ -162,3 +162,23 @@ def filter_labels(column: pd.Series) -> pd.Series:
     if isinstance(column.dtype, pd.BooleanDtype) or column.dtype == bool:
         return column.map({True: "yes", False: "no"}).fillna("").astype(str)
     return column.astype(object).where(column.notna(), "").astype(str)
+
+
+# Columns offered as cohort filters: categorical, with a handful of values (a free-text or
+# numeric column would offer hundreds of check boxes).
+_MAX_FILTER_LEVELS = 8
+_NOT_FILTERS = frozenset({"best_response"})
+
+
+def filter_options(cohort: Cohort) -> dict[str, tuple[str, ...]]:
+    """Patient columns a cohort filter can select on, with their labels (yes/no for booleans)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for column in cohort.patients.columns:
+        s = cohort.patients[column]
+        if column in _NOT_FILTERS or (pd.api.types.is_numeric_dtype(s.dtype)
+                                      and not pd.api.types.is_bool_dtype(s.dtype)):
+            continue
+        labels = sorted(set(filter_labels(s)) - {""})
+        if 2 <= len(labels) <= _MAX_FILTER_LEVELS:
+            out[str(column)] = tuple(labels)
+    return out

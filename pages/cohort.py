@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from her2dash.classify import classify
 from her2dash.demo import DEMO_NOTICE
 from her2dash.settings import RULE_DEFINITIONS, Settings
-from pages.common.state import current
+from pages.common.state import current, current_classification
 
 st.title("Cohort")
 cohort, report = current()
@@ -15,7 +14,7 @@ settings: Settings = st.session_state.get("settings", Settings())
 if cohort.synthetic:
     st.info(DEMO_NOTICE, icon=":material/science:")
 
-result = classify(cohort, settings)
+result = current_classification()
 left, middle, right = st.columns(3)
 left.metric("Homogeneous", result.n_homogeneous)
 middle.metric("Heterogeneous", result.n_heterogeneous)

@@ -154,3 +154,16 @@ def test_vectorised_engine_matches_naive_reference_on_random_cohorts():
             for cutoff in (0.0, 30.0, 50.0, 80.0, 100.0):
                 got = groups(cohort, rule=rule, cutoff_pct=cutoff, positivity=positivity)
                 assert got == _naive_groups(cohort, rule, cutoff, positivity), (rule, cutoff)
+
+
+def test_filter_options_offer_categorical_columns_with_their_labels():
+    from her2dash.classify import filter_options
+    from her2dash.demo import load_demo
+
+    cohort, _ = load_demo()
+    options = filter_options(cohort)
+    assert options["platinum"] == ("no", "yes")
+    assert options["sex"] == ("F", "M")
+    assert options["primary_site"] == ("EGJ", "stomach")
+    assert "age" not in options and "best_response" not in options
+    assert "specimen_type" not in options  # one value only in the demo: nothing to filter

@@ -1,16 +1,22 @@
-"""Session state: which cohort this browser session is looking at.
+"""Session state: the cohort this browser session looks at, its settings, and cached results.
 
 The demo cohort is bundled, synthetic and the same for everyone, so it is cached once per
-server (``cache_resource``). An uploaded cohort will live only in its own session's state.
+server (``cache_resource``). An uploaded cohort lives only in its own session's state, and the
+results computed from it in a session-scoped cache: they die with the session.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from her2dash.analysis import Analysis, analyze
+from her2dash.classify import Classification, classify
 from her2dash.cohort import Cohort
 from her2dash.demo import load_demo
+from her2dash.settings import Settings
 from her2dash.validate import ValidationReport
+
+_BY_FINGERPRINT = {Cohort: lambda c: c.fingerprint}
 
 
 @st.cache_resource(show_spinner=False)
@@ -21,11 +27,49 @@ def _demo() -> tuple[Cohort, ValidationReport]:
 def ensure_cohort() -> None:
     """Put the demo cohort in this session unless it already holds one."""
     if "cohort" not in st.session_state:
-        cohort, report = _demo()
-        st.session_state["cohort"] = cohort
-        st.session_state["report"] = report
+        use_demo()
+
+
+def use_demo() -> None:
+    cohort, report = _demo()
+    st.session_state["cohort"] = cohort
+    st.session_state["report"] = report
+
+
+def use_upload(cohort: Cohort, report: ValidationReport) -> None:
+    st.session_state["cohort"] = cohort
+    st.session_state["report"] = report
 
 
 def current() -> tuple[Cohort, ValidationReport]:
     ensure_cohort()
     return st.session_state["cohort"], st.session_state["report"]
+
+
+def current_settings() -> Settings:
+    return st.session_state.get("settings", Settings())
+
+
+# Results are immutable (frozen dataclasses, read-only arrays), so the cache hands out the
+# object itself rather than a pickled copy; keyed by (data fingerprint, settings), bounded, and
+# per session so patient-derived results never reach another session.
+@st.cache_resource(show_spinner=False, max_entries=64, scope="session",
+                   hash_funcs=_BY_FINGERPRINT)
+def _classification(cohort: Cohort, settings: Settings) -> Classification:
+    return classify(cohort, settings)
+
+
+@st.cache_resource(show_spinner="Computing…", max_entries=32, scope="session",
+                   hash_funcs=_BY_FINGERPRINT)
+def _analysis(cohort: Cohort, settings: Settings) -> Analysis:
+    return analyze(cohort, settings, _classification(cohort, settings))
+
+
+def current_classification() -> Classification:
+    cohort, _ = current()
+    return _classification(cohort, current_settings())
+
+
+def current_analysis() -> Analysis:
+    cohort, _ = current()
+    return _analysis(cohort, current_settings())

@@ -1,0 +1,53 @@
+"""Result objects → display tables (pandas DataFrames of text): the only place numbers are
+rounded. One module per topic (survival, response, baseline, cox, ...), all using the
+formatters here so a p-value or an interval reads the same on every page and in every export.
+"""
+
+from __future__ import annotations
+
+import math
+
+from her2dash.results import ConfidenceInterval, Unavailable
+
+NOT_REACHED = "NR"  # the paper's "not reached"
+DASH = "–"
+
+
+def format_p(p: float | Unavailable | None) -> str:
+    """A p-value as the paper prints it: 3 decimals, "< 0.001" below that."""
+    if p is None or isinstance(p, Unavailable) or (isinstance(p, float) and math.isnan(p)):
+        return DASH
+    if p < 0.001:
+        return "< 0.001"
+    return f"{p:.3f}"
+
+
+def format_number(x: float | None, digits: int = 1) -> str:
+    """A number with fixed decimals; ``None`` (not reached) is "NR"."""
+    if x is None:
+        return NOT_REACHED
+    if isinstance(x, float) and math.isnan(x):
+        return DASH
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    return f"{x:.{digits}f}".replace("-", "−")
+
+
+def format_ci(ci: ConfidenceInterval | None, digits: int = 1, *, scale: float = 1.0) -> str:
+    """An interval as "low–high"; a bound not reached is "NR"."""
+    if ci is None:
+        return DASH
+    low = None if ci.low is None else ci.low * scale
+    high = None if ci.high is None else ci.high * scale
+    return f"{format_number(low, digits)}–{format_number(high, digits)}"
+
+
+def format_estimate(estimate: float | None, ci: ConfidenceInterval | None, digits: int = 1, *,
+                    scale: float = 1.0) -> str:
+    """"10.8 (6.9–19.4)": an estimate with its interval."""
+    est = None if estimate is None else estimate * scale
+    return f"{format_number(est, digits)} ({format_ci(ci, digits, scale=scale)})"
+
+
+def format_percent(fraction: float, digits: int = 1) -> str:
+    return f"{100 * fraction:.{digits}f} %"

@@ -1,0 +1,5 @@
+"""baseline page (placeholder until its page lands)."""
+
+import streamlit as st
+
+st.title("baseline")

@@ -1,0 +1,33 @@
+"""Showing results: tables with a CSV download, figures with a PNG button, and Unavailable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from her2dash.figures.theme import PLOT_CONFIG
+from her2dash.results import Unavailable
+
+
+def unavailable(result: object, what: str) -> bool:
+    """Show why ``result`` is missing (an info box) and say so; False when it is there."""
+    if isinstance(result, Unavailable):
+        st.info(f"{what} is not available: {result.reason}.", icon=":material/info:")
+        return True
+    return False
+
+
+def show_table(table: Any, key: str, file_name: str, *, caption: str | None = None) -> None:
+    """A display table (text cells from her2dash.tables) and its CSV download."""
+    st.dataframe(table, hide_index=True, width="stretch", key=f"{key}.table")
+    if caption:
+        st.caption(caption)
+    st.download_button("Download CSV", table.to_csv(index=False).encode("utf-8-sig"),
+                       file_name=f"{file_name}.csv", mime="text/csv", key=f"{key}.csv",
+                       icon=":material/download:")
+
+
+def show_figure(fig: Any, key: str) -> None:
+    """A plotly figure; its camera button downloads a slide-resolution PNG."""
+    st.plotly_chart(fig, key=key, config=PLOT_CONFIG, theme=None)

@@ -1,0 +1,5 @@
+"""cox page (placeholder until its page lands)."""
+
+import streamlit as st
+
+st.title("cox")

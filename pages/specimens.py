@@ -1,0 +1,5 @@
+"""specimens page (placeholder until its page lands)."""
+
+import streamlit as st
+
+st.title("specimens")

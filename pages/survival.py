@@ -1,0 +1,5 @@
+"""survival page (placeholder until its page lands)."""
+
+import streamlit as st
+
+st.title("survival")

@@ -1,0 +1,5 @@
+"""upload page (placeholder until its page lands)."""
+
+import streamlit as st
+
+st.title("upload")
