@@ -107,3 +107,24 @@ def assert_cohort_equals(cohort, patients: pd.DataFrame, fragments: pd.DataFrame
     assert frag["ihc_score"].tolist() == [SCORE_CODES[s] for s in fragments["ihc_score"]]
     np.testing.assert_allclose(frag["pct_positive"].to_numpy(dtype=float),
                                fragments["pct_positive"].to_numpy(dtype=float))
+
+
+@pytest.fixture(autouse=True)
+def _streamlit_navigation_as_served(monkeypatch):
+    """Run AppTest the way the server runs this app: as an ``st.navigation`` app.
+
+    A folder called ``pages/`` beside ``app.py`` switches Streamlit's page manager to the old
+    pages-directory mode until the first ``st.navigation`` call turns it off for the life of the
+    server. AppTest resets that flag before every run, so from its second run on it executes
+    the page file alone, skipping app.py (no sidebar, no settings). Forcing the flag off after
+    each PagesManager is built reproduces the served state; it changes nothing else.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
