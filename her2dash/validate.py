@@ -110,6 +110,17 @@ def auto_mapping(raw: RawTables) -> ColumnMapping:
     return match_columns(list(raw.patients.frame.columns), list(raw.fragments.frame.columns))
 
 
+def source_columns(raw: RawTables) -> dict[Table, tuple[str, ...]]:
+    """The headers each table's contract columns can be mapped from (the upload's dropdowns);
+    for a long table both tables map from its one set of columns."""
+    if raw.long is not None:
+        cols = tuple(map(str, raw.long.frame.columns))
+        return {"patients": cols, "fragments": cols}
+    assert raw.patients is not None and raw.fragments is not None
+    return {"patients": tuple(map(str, raw.patients.frame.columns)),
+            "fragments": tuple(map(str, raw.fragments.frame.columns))}
+
+
 def build_cohort(
     raw: RawTables,
     mapping: ColumnMapping | None = None,

@@ -1,5 +1,103 @@
-"""upload page (placeholder until its page lands)."""
+"""Upload & data: read a cohort, map its columns, validate it, and analyse it (her2dash/ingest.py,
+her2dash/columns.py, her2dash/validate.py).
+
+Files are read from memory and never written anywhere; the cohort lives in this browser session
+only. Every problem is listed at once; errors block, warnings say which rows were left out.
+"""
+
+from __future__ import annotations
 
 import streamlit as st
 
-st.title("upload")
+from her2dash.columns import SPECS
+from her2dash.dates import DateOptions
+from her2dash.demo import DEMO_NOTICE
+from her2dash.ingest import DEFAULT_MAX_BYTES, InputFile, read_files
+from her2dash.template import template_xlsx
+from her2dash.validate import ValidationReport, auto_mapping, build_cohort, source_columns
+from pages.common.show import show_table
+from pages.common.state import current, use_demo, use_upload
+
+NOT_MAPPED = "— not in the file —"
+FORMATS = ["csv", "tsv", "txt", "xlsx", "parquet", "sav", "dta"]
+
+st.title("Upload & data")
+cohort, report = current()
+if cohort.synthetic:
+    st.info(f"{DEMO_NOTICE} Upload your own cohort below; it stays in this browser session.",
+            icon=":material/science:")
+else:
+    st.success(f"Analysing the uploaded cohort **{cohort.source}**: {cohort.n_patients} "
+               f"patients, {cohort.n_fragments} fragments (fingerprint `{cohort.fingerprint}`).",
+               icon=":material/check_circle:")
+    st.button("Back to the synthetic demo cohort", on_click=use_demo, key="upload.demo")
+
+st.download_button("Download the cohort template (XLSX)", template_xlsx(),
+                   file_name="her2dash-cohort-template.xlsx", key="upload.template",
+                   icon=":material/download:",
+                   help="Sheets patients and fragments, and a columns sheet explaining each.")
+uploads = st.file_uploader(
+    "Cohort files: a patients and a fragments table (CSV, TSV, XLSX, Parquet, SPSS .sav, "
+    "Stata .dta), one workbook with both sheets, or one long table (a row per fragment)",
+    type=FORMATS, accept_multiple_files=True, key="upload.files")
+if not uploads:
+    st.stop()
+
+files = [InputFile(u.name, u.getvalue()) for u in uploads]
+with st.expander("Reading options"):
+    encoding = st.selectbox("Text encoding of CSV files", [None, "utf-8", "cp932", "latin-1"],
+                            format_func=lambda e: "detect" if e is None else e,
+                            key="upload.encoding")
+    cutoff = st.date_input("Data cut-off (when times are derived from dates)", value=None,
+                           key="upload.cutoff")
+    surgery = st.checkbox("Censor PFS at conversion surgery (as the paper)", value=True,
+                          key="upload.surgery")
+raw, read_issues = read_files(files, encoding=encoding, max_bytes=DEFAULT_MAX_BYTES)
+if raw is None:
+    st.error("The files could not be read:", icon=":material/error:")
+    for issue in read_issues:
+        st.markdown(f"- {issue.describe()}")
+    st.stop()
+
+st.subheader("Columns")
+st.caption("Matched automatically where the header is a known name or synonym; map the rest "
+           "by hand. Columns not mapped to the contract are kept as covariates.")
+mapping = auto_mapping(raw)
+choices = source_columns(raw)
+for role in ("patients", "fragments"):
+    with st.expander(f"{role}: {len(mapping.as_dict(role))} of {len(SPECS[role])} "
+                     "contract columns matched", expanded=False):
+        for name, spec in SPECS[role].items():
+            options = [NOT_MAPPED, *choices[role]]
+            auto = mapping.source_for(role, name)
+            chosen = st.selectbox(
+                f"{name}{' (required)' if spec.required else ''}: {spec.meaning}",
+                options, index=options.index(auto) if auto in options else 0,
+                key=f"upload.map.{role}.{name}", help=f"expected: {spec.expected}")
+            mapping = mapping.with_column(role, name, None if chosen == NOT_MAPPED else chosen)
+
+new, checked = build_cohort(raw, mapping, dates=DateOptions(cutoff, surgery))
+checked = ValidationReport(tuple(read_issues) + checked.issues, checked.accounting,
+                           checked.mapping)
+st.subheader("Validation")
+show_table(checked.row_summary(), "upload.rows", "row-accounting",
+           caption="Every input row is kept, left out with a reason, or in error.")
+for issue in checked.errors:
+    st.error(issue.describe(), icon=":material/error:")
+for issue in checked.warnings:
+    st.warning(issue.describe(), icon=":material/warning:")
+if checked.infos:
+    with st.expander(f"{len(checked.infos)} note(s)"):
+        for issue in checked.infos:
+            st.markdown(f"- {issue.describe()}")
+if new is None:
+    st.error(f"{len(checked.errors)} error(s): fix them and upload again; nothing was loaded.")
+    st.stop()
+
+st.success(f"Valid: {new.n_patients} patients, {new.n_fragments} fragments.",
+           icon=":material/check_circle:")
+st.button("Analyse this cohort", type="primary", key="upload.use",
+          on_click=use_upload, args=(new, checked))
+with st.expander("Preview"):
+    st.dataframe(new.patients.head(20), key="upload.preview.patients")
+    st.dataframe(new.fragments.head(20), key="upload.preview.fragments")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from her2dash.classify import filter_options
+from her2dash.classify import filter_options, patient_features
 from her2dash.cohort import Cohort
 from her2dash.covariates import covariate_frame
 from her2dash.settings import (
@@ -26,15 +26,19 @@ _POSITIVITY_LABELS = {"2+": "2+ or 3+ (the paper)", "3+": "3+ only"}
 _ENDPOINT_LABELS = {"pfs": "Progression-free survival", "os": "Overall survival"}
 
 
-def _max_fragments(cohort: Cohort) -> int:
-    frags = cohort.fragments[cohort.fragments["tumor_present"].to_numpy()]
-    counts = frags.groupby("patient_id", observed=True).size()
-    return max(int(counts.max()) if len(counts) else 1, 1)
+@st.cache_resource(show_spinner=False, max_entries=8, scope="session",
+                   hash_funcs={Cohort: lambda c: c.fingerprint})
+def _choices(cohort: Cohort) -> tuple[int, dict[str, tuple[str, ...]], tuple[str, ...]]:
+    """What the controls offer for this cohort: the largest fragment count, the filter columns
+    and their labels, the covariate names. Once per cohort, not on every rerun."""
+    top = int(patient_features(cohort)["n_fragments"].max()) if cohort.n_patients else 1
+    _, found = covariate_frame(cohort.patients, cohort.covariates)
+    return max(top, 1), filter_options(cohort), tuple(c.name for c in found)
 
 
 def _put(settings: Settings, cohort: Cohort) -> None:
     """Widget state from ``settings`` (first run, reset, a new cohort)."""
-    top = _max_fragments(cohort)
+    top, options, _ = _choices(cohort)
     low = min(settings.min_fragments, top)
     high = top if settings.max_fragments is None else min(max(settings.max_fragments, low), top)
     st.session_state[_K + "rule"] = settings.rule
@@ -44,7 +48,6 @@ def _put(settings: Settings, cohort: Cohort) -> None:
     st.session_state[_K + "endpoint"] = settings.endpoint
     st.session_state[_K + "conf_type"] = settings.conf_type
     st.session_state[_K + "cox_covariates"] = list(settings.cox_covariates)
-    options = filter_options(cohort)
     for column in options:
         st.session_state[_K + "filter." + column] = []
     for column, values in settings.filters:
@@ -65,7 +68,7 @@ def sidebar(cohort: Cohort, from_link: Settings) -> Settings:
         # but re-clamps the biopsy-count range to its own fragments.
         previous = st.session_state.get("settings")
         _put(previous if previous is not None else from_link, cohort)
-    top = _max_fragments(cohort)
+    top, options, names = _choices(cohort)
     bar = st.sidebar
     bar.header("Heterogeneity")
     bar.selectbox("Rule", RULES, key=_K + "rule",
@@ -84,7 +87,6 @@ def sidebar(cohort: Cohort, from_link: Settings) -> Settings:
     bar.radio("Endpoint", ("pfs", "os"), key=_K + "endpoint", format_func=_ENDPOINT_LABELS.get,
               horizontal=True)
 
-    options = filter_options(cohort)
     filters: list[tuple[str, tuple[str, ...]]] = []
     with bar.expander("Cohort filters", expanded=False):
         for column, labels in options.items():
@@ -93,8 +95,6 @@ def sidebar(cohort: Cohort, from_link: Settings) -> Settings:
             if chosen:
                 filters.append((column, tuple(sorted(chosen))))
     with bar.expander("Models", expanded=False):
-        _, found = covariate_frame(cohort.patients, cohort.covariates)
-        names = [c.name for c in found]
         stale = [c for c in st.session_state[_K + "cox_covariates"] if c not in names]
         if stale:
             st.session_state[_K + "cox_covariates"] = [
