@@ -41,7 +41,23 @@ def use_upload(cohort: Cohort, report: ValidationReport) -> None:
     st.session_state["report"] = report
 
 
+def _run_as_navigation_app() -> None:
+    """Rerun through app.py when Streamlit ran a page file on its own.
+
+    With a ``pages/`` folder beside app.py, a fresh server starts in the old pages-directory
+    mode, which the first ``st.navigation`` call switches off. Until then, a link to a page
+    (``/survival?cutoff_pct=50``) runs that file alone: no sidebar, no settings, Streamlit's
+    own page list. Switching the mode off and rerunning serves the link through app.py.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def current() -> tuple[Cohort, ValidationReport]:
+    _run_as_navigation_app()
     ensure_cohort()
     return st.session_state["cohort"], st.session_state["report"]
 
