@@ -1,5 +1,81 @@
-"""survival page (placeholder until its page lands)."""
+"""Survival: Kaplan–Meier curves of PFS and OS by HER2 group (the paper's Fig. 2), medians,
+landmarks, the hazard ratio and log-rank test, and the median follow-up.
+
+Numbers come from her2dash/survival.py and her2dash/cox.py via analyze(); the figure from
+her2dash/figures/km.py and every string from her2dash/tables/survival.py.
+"""
+
+from __future__ import annotations
 
 import streamlit as st
 
-st.title("survival")
+from her2dash.analysis import EndpointAnalysis
+from her2dash.figures.km import km_figure
+from her2dash.settings import ENDPOINTS
+from her2dash.tables.survival import (
+    ENDPOINT_SHORT,
+    ENDPOINT_TITLES,
+    comparison_text,
+    follow_up_text,
+    landmark_table,
+    median_table,
+    risk_table_frame,
+    stratified_hazard_ratio_text,
+)
+from pages.common.show import show_figure, show_table, unavailable
+from pages.common.state import current_analysis, current_settings
+
+_BANDS = {"log": "log (R's survfit default, as the paper's EZR)", "log-log": "log-log"}
+
+
+def endpoint_view(result: EndpointAnalysis, endpoint: str, *, show_ci: bool,
+                  show_overall: bool, covariate_labels: dict[str, str]) -> None:
+    """Figure, comparison line and tables of one endpoint."""
+    survival = result.survival
+    if unavailable(survival, ENDPOINT_TITLES[endpoint]):
+        return
+    short = ENDPOINT_SHORT[endpoint]
+    show_figure(km_figure(survival, result.hazard_ratio, show_ci=show_ci,
+                          show_overall=show_overall), f"survival.{endpoint}.km")
+    st.markdown(comparison_text(result.hazard_ratio, survival.logrank))
+    st.caption(stratified_hazard_ratio_text(result.stratified_hazard_ratio, covariate_labels))
+    # One table under the other: side by side, their interval columns get cut off at 1280 px.
+    st.markdown(f"**Median {short}**")
+    show_table(median_table(survival), f"survival.{endpoint}.medians", f"median_{endpoint}",
+               caption="Medians and their CIs by print.survfit's rule; NR = not reached.")
+    st.markdown(f"**{short} at landmarks**")
+    show_table(landmark_table(survival), f"survival.{endpoint}.landmarks",
+               f"landmarks_{endpoint}",
+               caption="As summary(survfit, times = c(6, 12, 24), extend = TRUE); a dash "
+                       "where the band is undefined (survival 0).")
+    with st.expander("Number at risk (every 3 months)"):
+        show_table(risk_table_frame(survival), f"survival.{endpoint}.risk",
+                   f"at_risk_{endpoint}")
+
+
+st.title("Survival")
+analysis = current_analysis()
+settings = current_settings()
+
+toggles = st.columns(3)
+show_ci = toggles[0].toggle("Confidence bands", value=True, key="survival.show_ci")
+show_overall = toggles[1].toggle("All patients curve", value=False, key="survival.show_overall")
+st.caption(f"Months since the start of trastuzumab. Bands: {_BANDS.get(settings.conf_type)}; "
+           "+ marks a censored patient. The endpoint chosen in the sidebar comes first.")
+
+labels = {c.name: c.label for c in analysis.covariates}
+order = [settings.endpoint, *(e for e in ENDPOINTS if e != settings.endpoint)]
+for tab, endpoint in zip(st.tabs([ENDPOINT_TITLES[e] for e in order]), order, strict=True):
+    with tab:
+        result = analysis.endpoints[endpoint]
+        if not unavailable(result, ENDPOINT_TITLES[endpoint]):
+            endpoint_view(result, endpoint, show_ci=show_ci, show_overall=show_overall,
+                          covariate_labels=labels)
+
+st.subheader("Follow-up")
+os_result = analysis.endpoints["os"]
+if not unavailable(os_result, "Median follow-up (from overall survival)"):
+    os_survival = os_result.survival
+    if not unavailable(os_survival, "Median follow-up (from overall survival)"):
+        # The paper's median follow-up (17.8 months) is the reverse Kaplan–Meier of OS.
+        st.markdown(follow_up_text(os_survival.follow_up))

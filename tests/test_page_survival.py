@@ -1,0 +1,98 @@
+"""The Survival, Biopsy count and Specimens pages show what the core computes (AppTest)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+from her2dash.analysis import Analysis, analyze
+from her2dash.demo import load_demo
+from her2dash.settings import Settings
+from her2dash.tables.biopsy_count import spearman_table
+from her2dash.tables.survival import hazard_ratio_text, logrank_text, median_table
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def _page(path: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page(path).run()
+    return at
+
+
+def _frames(at: AppTest) -> list[pd.DataFrame]:
+    return [d.value for d in at.main.dataframe]
+
+
+def _markdown(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.main.markdown)
+
+
+def _core(**settings) -> Analysis:
+    cohort, _ = load_demo()
+    return analyze(cohort, Settings(**settings))
+
+
+def test_survival_page_shows_the_cores_medians_and_hr():
+    at = _page("pages/survival.py")
+    assert not at.exception
+    assert at.title[0].value == "Survival"
+    analysis = _core()
+    frames = _frames(at)
+    # The sidebar's endpoint (PFS by default) is the first tab, so its tables come first.
+    for endpoint, frame in zip(("pfs", "os"), (frames[0], frames[3]), strict=True):
+        expected = median_table(analysis.endpoints[endpoint].survival)
+        pd.testing.assert_frame_equal(frame.reset_index(drop=True), expected)
+    text = _markdown(at)
+    pfs = analysis.endpoints["pfs"]
+    assert hazard_ratio_text(pfs.hazard_ratio) in text  # "HR 0.47 (0.29–0.77)"
+    assert logrank_text(pfs.survival.logrank) in text
+    assert len(at.get("plotly_chart")) == 2
+    assert {t.key for t in at.toggle} == {"survival.show_ci", "survival.show_overall"}
+
+
+def test_survival_page_follows_the_sidebar_cutoff():
+    at = _page("pages/survival.py")
+    before = hazard_ratio_text(_core().endpoints["pfs"].hazard_ratio)
+    at.slider(key="sidebar.cutoff").set_value(50.0).run()
+    assert not at.exception
+    assert at.title[0].value == "Survival"
+    after = hazard_ratio_text(_core(cutoff_pct=50.0).endpoints["pfs"].hazard_ratio)
+    assert after != before
+    text = _markdown(at)
+    assert after in text and before not in text
+
+
+def test_survival_page_puts_the_sidebar_endpoint_first():
+    at = _page("pages/survival.py")
+    at.radio(key="sidebar.endpoint").set_value("os").run()
+    assert not at.exception
+    assert [t.label for t in at.tabs] == ["Overall survival", "Progression-free survival"]
+    expected = median_table(_core(endpoint="os").endpoints["os"].survival)
+    pd.testing.assert_frame_equal(_frames(at)[0].reset_index(drop=True), expected)
+
+
+def test_survival_page_toggles_render():
+    at = _page("pages/survival.py")
+    at.toggle(key="survival.show_ci").set_value(False).run()
+    at.toggle(key="survival.show_overall").set_value(True).run()
+    assert not at.exception
+
+
+def test_biopsy_count_page_shows_the_spearman_table():
+    at = _page("pages/biopsy_count.py")
+    assert not at.exception
+    assert at.title[0].value == "Biopsy count"
+    expected = spearman_table(_core().endpoints["pfs"].biopsy_count)
+    pd.testing.assert_frame_equal(_frames(at)[0].reset_index(drop=True), expected)
+    assert any("censoring is ignored" in i.value for i in at.info)
+
+
+def test_specimens_page_says_the_demo_has_biopsies_only():
+    at = _page("pages/specimens.py")
+    assert not at.exception
+    assert at.title[0].value == "Specimens"
+    assert any("only biopsy specimens" in i.value for i in at.info)
+    assert not _frames(at)
