@@ -20,6 +20,9 @@ from her2dash.settings import Positivity, Rule, Settings
 HOMOGENEOUS = "homogeneous"
 HETEROGENEOUS = "heterogeneous"
 GROUPS = (HETEROGENEOUS, HOMOGENEOUS)  # reference group first, as in the paper
+OVERALL = "overall"
+# The paper's names for the groups, for legends, table headers and exports.
+GROUP_LABELS = {HOMOGENEOUS: "Homo-HER2", HETEROGENEOUS: "Hetero-HER2", OVERALL: "All patients"}
 
 # Rule values are means of percentages, so a patient exactly at the cutoff can land a few ulps
 # below it ((70 + 80 + 90) / 3 is 79.99999999999999 in floating point); they count as at it.

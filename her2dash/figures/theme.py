@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from her2dash.classify import HETEROGENEOUS, HOMOGENEOUS
+from her2dash.classify import GROUP_LABELS, HETEROGENEOUS, HOMOGENEOUS, OVERALL
+
+__all__ = ["GROUP_COLORS", "GROUP_LABELS", "OVERALL", "apply_theme"]
 
 # Okabe & Ito (2008), "Color Universal Design".
 BLUE, VERMILLION, ORANGE, SKY, GREEN, YELLOW, PURPLE, GREY = (
     "#0072B2", "#D55E00", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#CC79A7", "#6E6E6E")
 
-OVERALL = "overall"
 GROUP_COLORS = {HOMOGENEOUS: BLUE, HETEROGENEOUS: VERMILLION, OVERALL: GREY}
-# The paper's names for the groups, used in legends and table headers.
-GROUP_LABELS = {HOMOGENEOUS: "Homo-HER2", HETEROGENEOUS: "Hetero-HER2", OVERALL: "All patients"}
 RESPONSE_COLORS = {"CR": BLUE, "PR": SKY, "SD": ORANGE, "PD": VERMILLION, "NE": GREY}
 # Sequential, colour-blind-safe scale for % positive / IHC score (cividis).
 SCORE_SCALE = "cividis"

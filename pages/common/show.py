@@ -18,9 +18,17 @@ def unavailable(result: object, what: str) -> bool:
     return False
 
 
-def show_table(table: Any, key: str, file_name: str, *, caption: str | None = None) -> None:
-    """A display table (text cells from her2dash.tables) and its CSV download."""
-    st.dataframe(table, hide_index=True, width="stretch", key=f"{key}.table")
+# st.dataframe's row and header heights (px): a table drawn whole, without its own scroll box.
+_ROW_PX, _MAX_ROWS_WHOLE = 35, 60
+
+
+def show_table(table: Any, key: str, file_name: str, *, caption: str | None = None,
+               whole: bool = False) -> None:
+    """A display table (text cells from her2dash.tables) and its CSV download; ``whole`` draws
+    every row (Table 1 reads as one table, not a scroll box of ten rows)."""
+    rows = min(len(table), _MAX_ROWS_WHOLE)
+    height: int | str = (rows + 1) * _ROW_PX + 3 if whole else "auto"
+    st.dataframe(table, hide_index=True, width="stretch", height=height, key=f"{key}.table")
     if caption:
         st.caption(caption)
     st.download_button("Download CSV", table.to_csv(index=False).encode("utf-8-sig"),
