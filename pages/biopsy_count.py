@@ -7,6 +7,7 @@ import streamlit as st
 
 from her2dash.figures.scatter import biopsy_count_figure
 from her2dash.settings import ENDPOINTS
+from her2dash.tables import thin_for_display, thinned_note
 from her2dash.tables.biopsy_count import (
     CENSORING_NOTE,
     biopsy_count_points,
@@ -27,7 +28,12 @@ classification = current_classification()
 st.info(CENSORING_NOTE, icon=":material/info:")
 
 order = [settings.endpoint, *(e for e in ENDPOINTS if e != settings.endpoint)]
-for tab, endpoint in zip(st.tabs([ENDPOINT_TITLES[e] for e in order]), order, strict=True):
+# on_change="rerun": only the open tab's figure is built.
+tabs = st.tabs([ENDPOINT_TITLES[e] for e in order], key=f"biopsy_count.tab.{order[0]}",
+               on_change="rerun")
+for tab, endpoint in zip(tabs, order, strict=True):
+    if not tab.open:
+        continue
     with tab:
         result = analysis.endpoints[endpoint]
         if unavailable(result, ENDPOINT_TITLES[endpoint]):
@@ -36,7 +42,11 @@ for tab, endpoint in zip(st.tabs([ENDPOINT_TITLES[e] for e in order]), order, st
         if unavailable(correlation, "Spearman's test of fragment count vs time"):
             continue
         points = biopsy_count_points(cohort, classification, endpoint)
-        show_figure(biopsy_count_figure(points, correlation, endpoint=endpoint),
+        drawn = thin_for_display(points)
+        note = thinned_note(len(drawn), len(points), "patients")
+        if note:
+            st.caption(note)
+        show_figure(biopsy_count_figure(drawn, correlation, endpoint=endpoint),
                     f"biopsy_count.{endpoint}.scatter")
         show_table(spearman_table(correlation), f"biopsy_count.{endpoint}.spearman",
                    f"spearman_{endpoint}",

@@ -13,6 +13,7 @@ from her2dash.tables.cohort import (
     classification_table,
     fragment_count_table,
     fragment_map_frame,
+    fragment_map_note,
     heterogeneity_rate_text,
     settings_caption,
 )
@@ -56,6 +57,9 @@ if not unavailable(summary.heterogeneity_rate, "The heterogeneity rate"):
     colour_by = st.radio("Colour cells by", tuple(_COLOUR_BY), format_func=_COLOUR_BY.get,
                          horizontal=True, key="cohort.colour_by")
     frame = fragment_map_frame(cohort, result)
+    subset = fragment_map_note(frame, result)
+    if subset:
+        st.info(subset, icon=":material/info:")
     show_figure(fragment_map_figure(frame, colour_by=colour_by), key="cohort.fragment_map")
     st.caption("One row per included patient, one cell per tumour-containing fragment (file "
                "order). Homo-HER2 on top, then Hetero-HER2, each sorted by the rule's value. "

@@ -8,6 +8,7 @@ import streamlit as st
 from her2dash.figures.depth import depth_figure
 from her2dash.figures.waterfall import waterfall_figure
 from her2dash.results import Unavailable
+from her2dash.tables import thin_for_display, thinned_note
 from her2dash.tables.response import (
     depth_frame,
     mann_whitney_text,
@@ -39,17 +40,22 @@ if not unavailable(analysis.response, "The response table"):
 
 st.subheader("Best change from baseline (Fig. 3)")
 points = waterfall_points(cohort, current_classification())
+drawn = thin_for_display(points)
 colour_by = st.radio("Colour bars by", tuple(_COLOUR_LABELS), format_func=_COLOUR_LABELS.get,
                      horizontal=True, key="response.colour_by")
 depth = analysis.depth_of_response
 # Fig. 3a and 3b side by side, as the paper prints them; the depth numbers go underneath.
 waterfall_col, depth_col = st.columns([3, 2])
 with waterfall_col:
-    show_figure(waterfall_figure(points, colour_by=colour_by), "response.waterfall")
+    show_figure(waterfall_figure(drawn, colour_by=colour_by, n_total=len(points)),
+                "response.waterfall")
 with depth_col:
     if not unavailable(depth, "The depth of response"):
-        show_figure(depth_figure(depth, points, p_text=mann_whitney_text(depth)),
+        show_figure(depth_figure(depth, drawn, p_text=mann_whitney_text(depth)),
                     "response.depth_figure")
+note = thinned_note(len(drawn), len(points), "patients")
+if note:
+    st.caption(note)
 if not isinstance(depth, Unavailable):
     show_table(depth_frame(depth), "response.depth", "depth_of_response",
                caption=f"Best % change of the target lesions; {depth.n_missing} patient(s) "

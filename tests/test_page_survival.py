@@ -40,16 +40,18 @@ def test_survival_page_shows_the_cores_medians_and_hr():
     assert not at.exception
     assert at.title[0].value == "Survival"
     analysis = _core()
-    frames = _frames(at)
-    # The sidebar's endpoint (PFS by default) is the first tab, so its tables come first.
-    for endpoint, frame in zip(("pfs", "os"), (frames[0], frames[3]), strict=True):
-        expected = median_table(analysis.endpoints[endpoint].survival)
-        pd.testing.assert_frame_equal(frame.reset_index(drop=True), expected)
+    # The sidebar's endpoint (PFS by default) is the first tab; only the open tab is built.
+    expected = median_table(analysis.endpoints["pfs"].survival)
+    pd.testing.assert_frame_equal(_frames(at)[0].reset_index(drop=True), expected)
     text = _markdown(at)
     pfs = analysis.endpoints["pfs"]
     assert hazard_ratio_text(pfs.hazard_ratio) in text  # "HR 0.47 (0.29–0.77)"
     assert logrank_text(pfs.survival.logrank) in text
-    assert len(at.get("plotly_chart")) == 2
+    assert len(at.get("plotly_chart")) == 1
+    at.radio(key="sidebar.endpoint").set_value("os").run()
+    assert not at.exception
+    expected = median_table(analysis.endpoints["os"].survival)
+    pd.testing.assert_frame_equal(_frames(at)[0].reset_index(drop=True), expected)
     assert {t.key for t in at.toggle} == {"survival.show_ci", "survival.show_overall"}
 
 

@@ -32,7 +32,7 @@ def _empty(title: str | None) -> go.Figure:
 
 
 def waterfall_figure(points: pd.DataFrame, *, colour_by: ColourBy = "group",
-                     title: str | None = None) -> go.Figure:
+                     title: str | None = None, n_total: int | None = None) -> go.Figure:
     """Bars in the frame's order, coloured by HER2 group or by RECIST best response.
 
     One trace per colour so the legend names them; x is the bar's position (1 = leftmost), so
@@ -75,7 +75,10 @@ def waterfall_figure(points: pd.DataFrame, *, colour_by: ColourBy = "group",
     # showlegend: with one group left (a 0 % cutoff) plotly would drop the legend, and the
     # colour would no longer say which group the bars are.
     fig.update_layout(barmode="overlay", bargap=0.15, legend_title_text=None, showlegend=True)
-    fig.update_xaxes(title_text=f"Patients, ordered by best change (n = {len(frame)})",
+    # n_total: the patients behind a thinned set of bars (her2dash.tables.thin_for_display).
+    total = len(frame) if n_total is None else n_total
+    drawn = f"; {len(frame):,} drawn" if total > len(frame) else ""
+    fig.update_xaxes(title_text=f"Patients, ordered by best change (n = {total:,}{drawn})",
                      showticklabels=False, ticks="", range=[0.4, len(frame) + 0.6])
     fig.update_yaxes(title_text=Y_TITLE, zeroline=True, zerolinecolor="#222222",
                      ticksuffix=" %", range=[-105, max(frame["pct_change"].max(), 25) + 10])

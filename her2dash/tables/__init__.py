@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import pandas as pd
+
 from her2dash.results import ConfidenceInterval, Unavailable
 
 NOT_REACHED = "NR"  # the paper's "not reached"
@@ -51,3 +54,25 @@ def format_estimate(estimate: float | None, ci: ConfidenceInterval | None, digit
 
 def format_percent(fraction: float, digits: int = 1) -> str:
     return f"{100 * fraction:.{digits}f} %"
+
+
+# Figures stay legible and quick to draw (a plotly figure of 100,000 bars or points takes
+# seconds to serialise and is unreadable anyway): beyond this, rows are thinned for display.
+MAX_DISPLAY_POINTS = 2000
+
+
+def thin_for_display(frame: pd.DataFrame, limit: int = MAX_DISPLAY_POINTS) -> pd.DataFrame:
+    """Every k-th row of ``frame`` in its order (first and last kept), at most ``limit``: a
+    sorted waterfall keeps its shape, a scatter its spread. Statistics never see the thinning;
+    it is for drawing only."""
+    if len(frame) <= limit:
+        return frame
+    return frame.iloc[np.unique(np.linspace(0, len(frame) - 1, limit).round().astype(int))]
+
+
+def thinned_note(shown: int, total: int, what: str) -> str | None:
+    """"Drawing 2,000 of 70,000 patients …" when a figure shows a thinned set, else None."""
+    if shown >= total:
+        return None
+    return (f"Drawing {shown:,} of {total:,} {what}, evenly spaced in order; every statistic "
+            "on this page uses all of them.")

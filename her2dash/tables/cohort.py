@@ -3,6 +3,7 @@ the per-fragment frame the fragment map draws."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from her2dash.classify import (
@@ -82,7 +83,34 @@ def classification_table(classification: Classification) -> pd.DataFrame:
     })
 
 
-def fragment_map_frame(cohort: Cohort, classification: Classification) -> pd.DataFrame:
+# A map taller than this is no longer read cell by cell, and a plotly heatmap of 100,000 patients
+# takes seconds to serialise: larger cohorts show this many, evenly spaced in the sorted order.
+MAX_MAP_PATIENTS = 300
+
+
+def _evenly_spaced(order: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """``limit`` rows of the sorted ``order``, each group keeping its share (at least one row)
+    and its spread: every k-th patient of the group's sorted block, first and last included."""
+    if len(order) <= limit:
+        return order
+    parts = []
+    for _, block in order.groupby("_block", sort=True):
+        k = max(1, round(limit * len(block) / len(order)))
+        parts.append(block.iloc[np.unique(np.linspace(0, len(block) - 1, k).round().astype(int))])
+    return pd.concat(parts)
+
+
+def fragment_map_note(frame: pd.DataFrame, classification: Classification) -> str | None:
+    """Says so when the map shows a subset of the included patients."""
+    shown, total = frame["patient_id"].nunique(), classification.n_included
+    if shown >= total:
+        return None
+    return (f"Showing {shown:,} of {total:,} patients, evenly spaced through each group's sorted "
+            "order (each group keeps its share); the per-patient table below lists everyone.")
+
+
+def fragment_map_frame(cohort: Cohort, classification: Classification, *,
+                       max_patients: int = MAX_MAP_PATIENTS) -> pd.DataFrame:
     """One row per tumour-containing fragment of an included patient, placed for the map.
 
     Columns: ``patient_id``, ``fragment_id``, ``group`` (homogeneous / heterogeneous),
@@ -94,13 +122,14 @@ def fragment_map_frame(cohort: Cohort, classification: Classification) -> pd.Dat
     settings' positivity: a fragment below 3+ counts 0 % with "3+ only"), and ``hover``.
     """
     inc = classification.included
-    frags = cohort.fragments[cohort.fragments["tumor_present"].to_numpy()]
-    frags = frags[frags["patient_id"].isin(inc.index)]
     order = inc.assign(
         _block=inc["group"].map({g: i for i, g in enumerate(MAP_GROUP_ORDER)}),
         _id=inc.index.astype(str),
     ).sort_values(["_block", "value", "mean_pct", "_id"], ascending=[True, False, False, True],
                   kind="stable")
+    order = _evenly_spaced(order, max_patients)
+    frags = cohort.fragments[cohort.fragments["tumor_present"].to_numpy()]
+    frags = frags[frags["patient_id"].isin(order.index)]
     row_of = pd.Series(range(len(order)), index=order.index)
     score = frags["ihc_score"].to_numpy(dtype=int)
     recorded = frags["pct_positive"].to_numpy(dtype=float)
