@@ -45,3 +45,34 @@ def test_a_bad_link_value_is_reported_not_raised():
     assert not at.exception
     assert "cutoff_pct='abc' ignored" in at.sidebar.warning[0].value
     assert metrics(at)["Homogeneous"] == "34"
+
+
+def test_biopsy_range_slider_changes_counts_and_the_hazard_ratio_to_the_cores():
+    from her2dash.analysis import analyze
+    from her2dash.tables.survival import hazard_ratio_text
+
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.slider(key="sidebar.fragments").set_value((2, 5)).run()
+    assert not at.exception
+    cohort, _ = load_demo()
+    settings = Settings(min_fragments=2, max_fragments=5)
+    expected = classify(cohort, settings)
+    assert metrics(at) == {"Homogeneous": str(expected.n_homogeneous),
+                           "Heterogeneous": str(expected.n_heterogeneous),
+                           "Excluded by filters": str(expected.n_excluded)}
+    assert expected.n_excluded > 0
+    assert (at.query_params["min_fragments"], at.query_params["max_fragments"]) == ("2", "5")
+    at.switch_page("pages/survival.py").run()
+    hr = analyze(cohort, settings).endpoints["pfs"].hazard_ratio
+    assert hazard_ratio_text(hr) in " ".join(m.value for m in at.markdown)
+
+
+def test_reset_returns_to_the_papers_definition():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["cutoff_pct"] = "50"
+    at.query_params["rule"] = "pooled"
+    at.run()
+    assert metrics(at)["Homogeneous"] != "34"
+    at.button(key="sidebar.reset").click().run()
+    assert not at.exception
+    assert metrics(at)["Homogeneous"] == "34" and dict(at.query_params) == {}
