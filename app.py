@@ -42,5 +42,7 @@ PAGES = [
             url_path="biopsy_count"),
     st.Page("pages/specimens.py", title="Specimens", icon=":material/compare:",
             url_path="specimens"),
+    st.Page("pages/cutoff.py", title="Cutoff explorer", icon=":material/tune:",
+            url_path="cutoff"),
 ]
 st.navigation(PAGES).run()

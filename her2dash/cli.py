@@ -3,6 +3,7 @@
     python -m her2dash validate  --patients P --fragments F | --cohort FILE | FILE [FILE] [--json]
     python -m her2dash classify  (the same inputs) | --demo  [--rule ... --cutoff ...] [--json]
     python -m her2dash analyze   (the same inputs) | --demo  [--rule ... --cutoff ...] [--out F]
+    python -m her2dash sweep     (the same inputs) | --demo  [--step 1 --permutations 1000 ...]
     python -m her2dash template  --out cohort-template.xlsx
 
 Exit codes: 0 success, 1 the data did not validate, 2 a usage error.
@@ -83,6 +84,23 @@ def build_parser() -> argparse.ArgumentParser:
                    metavar="A,B", help="adjustment covariates of the multivariable and "
                    "stratified Cox models (default: the paper's age_group,platinum; 'none')")
     a.add_argument("--out", type=Path, help="write the JSON here instead of standard output")
+    w = sub.add_parser("sweep", help="every cutoff: HR, log-rank, medians, ORR, and the "
+                       "optimal cutpoint with its adjusted p")
+    _input_options(w)
+    _settings_options(w)
+    w.add_argument("--step", type=float, default=1.0, help="cutoff step in %% (default 1)")
+    w.add_argument("--min-group", type=int, default=5,
+                   help="cutoffs where a group is smaller are left out of the search")
+    w.add_argument("--permutations", type=int, default=1000,
+                   help="permutations for the adjusted p (maxstat condMC); 0 = Lau92 only")
+    w.add_argument("--bootstrap", type=int, default=0, metavar="N",
+                   help="bootstrap resamples of the optimal cutpoint (0 = none)")
+    w.add_argument("--split-sample", action="store_true",
+                   help="choose the cutpoint on a random half, test it on the other")
+    w.add_argument("--seed", type=int, default=0, help="seed of permutations and resampling")
+    w.add_argument("--format", choices=("json", "csv"), default="json",
+                   help="json: everything; csv: the sweep table, one row per cutoff")
+    w.add_argument("--out", type=Path, help="write here instead of standard output")
     t = sub.add_parser("template", help="write the cohort template (XLSX or two CSVs)")
     t.add_argument("--out", type=Path, required=True,
                    help="cohort-template.xlsx, or a folder for patients.csv + fragments.csv")
@@ -105,6 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         if args.command == "analyze":
             return _analyze(cohort, report, settings, files, args)
+        if args.command == "sweep":
+            return _sweep(cohort, report, settings, files, args)
         return _classify(cohort, report, settings, args)
     except BrokenPipeError:  # `| head` closed the pipe; not an error of ours
         return 0
@@ -231,25 +251,51 @@ def _analyze(cohort: Cohort, report: ValidationReport, settings: Settings,
              files: list[InputFile], args: argparse.Namespace) -> int:
     from her2dash.analysis import analyze
 
-    result = analyze(cohort, settings)
     out = {
         "her2dash_version": __version__,
         "settings": to_jsonable(settings),
-        "input": {
-            "files": [{"name": f.name, "bytes": len(f.data), "sha256": f.sha256}
-                      for f in files],
-            "cohort_fingerprint": cohort.fingerprint,
-            "synthetic": cohort.synthetic,
-            "warnings": [i.describe() for i in report.warnings],
-        },
-        "analysis": to_jsonable(result),
+        "input": _input_json(cohort, report, files),
+        "analysis": to_jsonable(analyze(cohort, settings)),
     }
-    text = json.dumps(out, ensure_ascii=False, indent=1, allow_nan=False)
-    if args.out is None:
+    _write(json.dumps(out, ensure_ascii=False, indent=1, allow_nan=False), args.out)
+    return 0
+
+
+def _input_json(cohort: Cohort, report: ValidationReport, files: list[InputFile]) -> dict:
+    return {
+        "files": [{"name": f.name, "bytes": len(f.data), "sha256": f.sha256} for f in files],
+        "cohort_fingerprint": cohort.fingerprint,
+        "synthetic": cohort.synthetic,
+        "warnings": [i.describe() for i in report.warnings],
+    }
+
+
+def _write(text: str, out: Path | None) -> None:
+    if out is None:
         print(text)
     else:
-        args.out.write_text(text + "\n", encoding="utf-8")
-        print(f"wrote {args.out}")
+        out.write_text(text + "\n", encoding="utf-8")
+        print(f"wrote {out}")
+
+
+def _sweep(cohort: Cohort, report: ValidationReport, settings: Settings,
+           files: list[InputFile], args: argparse.Namespace) -> int:
+    from her2dash.cutoff import explore
+
+    if args.step <= 0 or args.min_group < 1 or args.permutations < 0 or args.bootstrap < 0:
+        print("--step must be > 0, --min-group ≥ 1, --permutations and --bootstrap ≥ 0")
+        return 2
+    result = explore(cohort, settings, step=args.step, min_group=args.min_group,
+                     permutations=args.permutations, seed=args.seed, n_boot=args.bootstrap,
+                     split=args.split_sample)
+    if args.format == "csv":
+        from her2dash.tables.cutoff import sweep_table
+
+        _write(sweep_table(result.sweep).to_csv(index=False).rstrip("\n"), args.out)
+        return 0
+    out = {"her2dash_version": __version__, "settings": to_jsonable(result.settings),
+           "input": _input_json(cohort, report, files), "sweep": to_jsonable(result)}
+    _write(json.dumps(out, ensure_ascii=False, indent=1, allow_nan=False), args.out)
     return 0
 
 

@@ -24,7 +24,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 PAGES = ["Upload & data", "Cohort", "Survival", "Response", "Baseline", "Cox models",
-         "Biopsy count", "Specimens"]
+         "Biopsy count", "Specimens", "Cutoff explorer"]
 
 try:
     from playwright.sync_api import Page, expect, sync_playwright
@@ -138,10 +138,10 @@ def test_upload_then_cutoff_changes_the_km_figure_and_response_table(server, sho
         table = page.get_by_test_id("stDataFrame").first
         before_table = table.screenshot()
 
-        # The cutoff slider: focus its thumb and step down from 100 % to 50 % (step 5).
+        # The cutoff slider: focus its thumb and step down from 100 % to 50 % (step 1).
         thumb = page.get_by_test_id("stSidebar").get_by_role("slider").first
         thumb.focus()
-        for _ in range(10):
+        for _ in range(50):
             page.keyboard.press("ArrowLeft")
         _settle(page)
         assert "cutoff_pct=50" in page.url
@@ -149,6 +149,15 @@ def test_upload_then_cutoff_changes_the_km_figure_and_response_table(server, sho
         assert after_table != before_table
         _go(page, "Survival")
         assert _km_text(page) != before_km
+
+        # The cutoff explorer: clicking a point of the sweep moves the sidebar cutoff.
+        _go(page, "Cutoff explorer")
+        sweep_plot = page.locator(".js-plotly-plot").first
+        sweep_plot.wait_for(timeout=60_000)
+        point = sweep_plot.locator(".scatterlayer .trace .points path").nth(70)
+        point.click(force=True)
+        _settle(page)
+        assert "cutoff_pct=50" not in page.url and "cutoff_pct=" in page.url, page.url
 
         for title in PAGES:
             _go(page, title)

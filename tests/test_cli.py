@@ -173,3 +173,31 @@ def test_analyze_bad_settings_are_usage_errors(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["analyze", "--demo", "--cutoff", "150"])
     assert exc.value.code == 2
+
+
+def test_sweep_json_and_csv_equal_the_core(tmp_path, capsys):
+    from her2dash.cutoff import explore
+    from her2dash.demo import load_demo
+    from her2dash.results import to_jsonable
+    from her2dash.settings import Settings
+    from her2dash.tables.cutoff import sweep_table
+
+    code, out = run(capsys, "sweep", "--demo", "--step", "5", "--permutations", "200",
+                    "--seed", "3")
+    assert code == 0
+    data = json.loads(out)
+    cohort, _ = load_demo()
+    core = explore(cohort, Settings(), step=5.0, permutations=200, seed=3)
+    assert data["sweep"] == json.loads(json.dumps(to_jsonable(core)))
+    assert data["sweep"]["sweep"]["cutoffs"][-1] == 100
+    assert data["sweep"]["optimal"]["pfs"]["permutations"] == 200
+    csv_path = tmp_path / "s.csv"
+    code, _ = run(capsys, "sweep", "--demo", "--step", "5", "--format", "csv", "--out",
+                  str(csv_path))
+    assert code == 0
+    expected = sweep_table(core.sweep).to_csv(index=False)
+    assert csv_path.read_text() == expected
+
+
+def test_sweep_bad_options_are_usage_errors(capsys):
+    assert main(["sweep", "--demo", "--step", "0"]) == 2

@@ -73,7 +73,7 @@ def sidebar(cohort: Cohort, from_link: Settings) -> Settings:
     bar.header("Heterogeneity")
     bar.selectbox("Rule", RULES, key=_K + "rule",
                   help="; ".join(f"{r}: {d}" for r, d in RULE_DEFINITIONS.items()))
-    bar.slider("Cutoff (% positive)", 0.0, 100.0, step=5.0, key=_K + "cutoff", format="%.0f %%",
+    bar.slider("Cutoff (% positive)", 0.0, 100.0, step=1.0, key=_K + "cutoff", format="%.0f %%",
                help=f"The paper's definition is {PAPER_CUTOFF_PCT:g} %: every tumour cell in "
                     "every fragment HER2 2+/3+.")
     cutoff = st.session_state[_K + "cutoff"]

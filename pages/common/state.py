@@ -12,8 +12,12 @@ import streamlit as st
 from her2dash.analysis import Analysis, analyze
 from her2dash.classify import Classification, classify
 from her2dash.cohort import Cohort
+from her2dash.cutoff import CutoffExploration, explore, sweep_settings
 from her2dash.demo import load_demo
+from her2dash.flips import Flips, flips
+from her2dash.results import Unavailable
 from her2dash.settings import Settings
+from her2dash.twoway import TwoWayMap, two_way_map
 from her2dash.validate import ValidationReport
 
 _BY_FINGERPRINT = {Cohort: lambda c: c.fingerprint}
@@ -89,3 +93,46 @@ def current_classification() -> Classification:
 def current_analysis() -> Analysis:
     cohort, _ = current()
     return _analysis(cohort, current_settings())
+
+
+# The cutoff explorer: keyed on the settings without their cutoff (sweep_settings), so moving
+# the sidebar cutoff redraws the marker but never recomputes the sweep.
+@st.cache_resource(show_spinner="Sweeping every cutoff…", max_entries=16, scope="session",
+                   hash_funcs=_BY_FINGERPRINT)
+def _exploration(cohort: Cohort, settings: Settings, step: float, min_group: int,
+                 permutations: int, seed: int, n_boot: int, split: bool) -> CutoffExploration:
+    return explore(cohort, settings, step=step, min_group=min_group,
+                   permutations=permutations, seed=seed, n_boot=n_boot, split=split)
+
+
+def current_exploration(*, step: float, min_group: int, permutations: int, seed: int,
+                        n_boot: int, split: bool) -> CutoffExploration:
+    cohort, _ = current()
+    return _exploration(cohort, sweep_settings(current_settings()), step, min_group,
+                        permutations, seed, n_boot, split)
+
+
+@st.cache_resource(show_spinner="Computing the two-way map…", max_entries=8, scope="session",
+                   hash_funcs=_BY_FINGERPRINT)
+def _two_way(cohort: Cohort, settings: Settings, endpoint: str, step: float, min_group: int,
+             permutations: int, seed: int) -> TwoWayMap | Unavailable:
+    return two_way_map(cohort, settings, endpoint=endpoint, step=step, min_group=min_group,
+                       permutations=permutations, seed=seed)
+
+
+def current_two_way(*, endpoint: str, step: float, min_group: int, permutations: int,
+                    seed: int) -> TwoWayMap | Unavailable:
+    cohort, _ = current()
+    return _two_way(cohort, sweep_settings(current_settings()), endpoint, step, min_group,
+                    permutations, seed)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16, scope="session",
+                   hash_funcs=_BY_FINGERPRINT)
+def _flips(cohort: Cohort, settings: Settings, cutoff_from: float, cutoff_to: float) -> Flips:
+    return flips(cohort, settings, cutoff_from, cutoff_to)
+
+
+def current_flips(cutoff_from: float, cutoff_to: float) -> Flips:
+    cohort, _ = current()
+    return _flips(cohort, sweep_settings(current_settings()), cutoff_from, cutoff_to)
