@@ -31,6 +31,7 @@ PAGES = [
             url_path="upload"),
     st.Page("pages/cohort.py", title="Cohort", icon=":material/biotech:", url_path="cohort",
             default=True),
+    st.Page("pages/patient.py", title="Patient", icon=":material/person:", url_path="patient"),
     st.Page("pages/survival.py", title="Survival", icon=":material/show_chart:",
             url_path="survival"),
     st.Page("pages/response.py", title="Response", icon=":material/bar_chart:",

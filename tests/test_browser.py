@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
-PAGES = ["Upload & data", "Cohort", "Survival", "Response", "Baseline", "Cox models",
+PAGES = ["Upload & data", "Cohort", "Patient", "Survival", "Response", "Baseline", "Cox models",
          "Biopsy count", "Specimens", "Cutoff explorer"]
 
 try:
