@@ -4,6 +4,7 @@
     python -m her2dash classify  (the same inputs) | --demo  [--rule ... --cutoff ...] [--json]
     python -m her2dash analyze   (the same inputs) | --demo  [--rule ... --cutoff ...] [--out F]
     python -m her2dash sweep     (the same inputs) | --demo  [--step 1 --permutations 1000 ...]
+    python -m her2dash report    (the same inputs) | --demo  --format html|pdf|pptx --out FILE
     python -m her2dash template  --out cohort-template.xlsx
 
 Exit codes: 0 success, 1 the data did not validate, 2 a usage error.
@@ -62,6 +63,16 @@ def _settings_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--endpoint", choices=ENDPOINTS, default=d.endpoint)
 
 
+def _analysis_options(p: argparse.ArgumentParser) -> None:
+    _settings_options(p)
+    p.add_argument("--conf-type", choices=CONF_TYPES, default=Settings().conf_type,
+                   help="Kaplan–Meier band: R's default 'log', or 'log-log'")
+    p.add_argument("--conf-level", type=float, default=Settings().conf_level)
+    p.add_argument("--covariates", default=",".join(Settings().cox_covariates),
+                   metavar="A,B", help="adjustment covariates of the multivariable and "
+                   "stratified Cox models (default: the paper's age_group,platinum; 'none')")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m her2dash", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -76,13 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("analyze", help="every statistic (survival, Cox, response, baseline, "
                        "biopsy count, specimens) as JSON")
     _input_options(a)
-    _settings_options(a)
-    a.add_argument("--conf-type", choices=CONF_TYPES, default=Settings().conf_type,
-                   help="Kaplan–Meier band: R's default 'log', or 'log-log'")
-    a.add_argument("--conf-level", type=float, default=Settings().conf_level)
-    a.add_argument("--covariates", default=",".join(Settings().cox_covariates),
-                   metavar="A,B", help="adjustment covariates of the multivariable and "
-                   "stratified Cox models (default: the paper's age_group,platinum; 'none')")
+    _analysis_options(a)
     a.add_argument("--out", type=Path, help="write the JSON here instead of standard output")
     w = sub.add_parser("sweep", help="every cutoff: HR, log-rank, medians, ORR, and the "
                        "optimal cutpoint with its adjusted p")
@@ -101,6 +106,14 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--format", choices=("json", "csv"), default="json",
                    help="json: everything; csv: the sweep table, one row per cutoff")
     w.add_argument("--out", type=Path, help="write here instead of standard output")
+    r = sub.add_parser("report", help="the whole analysis as a self-contained HTML report, "
+                       "its PDF, or a PPTX slide deck")
+    _input_options(r)
+    _analysis_options(r)
+    r.add_argument("--format", choices=("html", "pdf", "pptx"), default="html")
+    r.add_argument("--permutations", type=int, default=1000,
+                   help="permutations for the cutoff sweep's adjusted p (0 = Lau92 only)")
+    r.add_argument("--out", type=Path, required=True, help="the file to write")
     t = sub.add_parser("template", help="write the cohort template (XLSX or two CSVs)")
     t.add_argument("--out", type=Path, required=True,
                    help="cohort-template.xlsx, or a folder for patients.csv + fragments.csv")
@@ -125,6 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _analyze(cohort, report, settings, files, args)
         if args.command == "sweep":
             return _sweep(cohort, report, settings, files, args)
+        if args.command == "report":
+            return _report(cohort, settings, args)
         return _classify(cohort, report, settings, args)
     except BrokenPipeError:  # `| head` closed the pipe; not an error of ours
         return 0
@@ -201,7 +216,7 @@ def _settings(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Sett
         settings = Settings(rule=args.rule, cutoff_pct=args.cutoff, positivity=args.positivity,
                             min_fragments=args.min_fragments, max_fragments=args.max_fragments,
                             endpoint=args.endpoint)
-        if args.command == "analyze":
+        if args.command in ("analyze", "report"):
             covariates = () if args.covariates.lower() in ("", "none") else tuple(
                 c.strip() for c in args.covariates.split(",") if c.strip())
             settings = replace(settings, conf_type=args.conf_type, conf_level=args.conf_level,
@@ -296,6 +311,30 @@ def _sweep(cohort: Cohort, report: ValidationReport, settings: Settings,
     out = {"her2dash_version": __version__, "settings": to_jsonable(result.settings),
            "input": _input_json(cohort, report, files), "sweep": to_jsonable(result)}
     _write(json.dumps(out, ensure_ascii=False, indent=1, allow_nan=False), args.out)
+    return 0
+
+
+def _report(cohort: Cohort, settings: Settings, args: argparse.Namespace) -> int:
+    from her2dash.export.report import build_report, to_html, to_pdf
+    from her2dash.results import Unavailable
+
+    if args.permutations < 0:
+        print("--permutations must be ≥ 0")
+        return 2
+    report = build_report(cohort, settings, permutations=args.permutations)
+    if args.format == "html":
+        data: bytes | Unavailable = to_html(report).encode("utf-8")
+    elif args.format == "pdf":
+        data = to_pdf(report)
+    else:
+        from her2dash.export.deck import to_pptx
+
+        data = to_pptx(report)
+    if isinstance(data, Unavailable):
+        print(f"the {args.format} report is not available: {data.reason}")
+        return 2
+    args.out.write_bytes(data)
+    print(f"wrote {args.out}")
     return 0
 
 

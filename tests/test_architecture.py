@@ -43,7 +43,8 @@ def test_every_cli_subcommand_has_help():
     from her2dash.cli import build_parser
 
     sub = next(a for a in build_parser()._actions if a.dest == "command")
-    assert set(sub.choices) == {"validate", "classify", "analyze", "sweep", "template"}
+    assert set(sub.choices) == {"validate", "classify", "analyze", "sweep", "report",
+                                 "template"}
     for name in sub.choices:
         out = subprocess.run([sys.executable, "-m", "her2dash", name, "--help"], cwd=ROOT,
                              capture_output=True, text=True)
