@@ -6,6 +6,8 @@ from typing import Any
 
 import streamlit as st
 
+from her2dash.export.images import browser_path, to_png, to_svg
+from her2dash.export.spreadsheet import to_csv_bytes, to_xlsx_bytes
 from her2dash.figures.theme import PLOT_CONFIG
 from her2dash.results import Unavailable
 
@@ -31,11 +33,37 @@ def show_table(table: Any, key: str, file_name: str, *, caption: str | None = No
     st.dataframe(table, hide_index=True, width="stretch", height=height, key=f"{key}.table")
     if caption:
         st.caption(caption)
-    st.download_button("Download CSV", table.to_csv(index=False).encode("utf-8-sig"),
-                       file_name=f"{file_name}.csv", mime="text/csv", key=f"{key}.csv",
-                       icon=":material/download:")
+    # Exported cells that a spreadsheet would run as formulas are neutralised (export/).
+    csv_col, xlsx_col, _ = st.columns([1, 1, 4])
+    csv_col.download_button("CSV", lambda: to_csv_bytes(table), file_name=f"{file_name}.csv",
+                            mime="text/csv", key=f"{key}.csv", icon=":material/download:")
+    xlsx_col.download_button("XLSX", lambda: to_xlsx_bytes({file_name[:31]: table}),
+                             file_name=f"{file_name}.xlsx", mime=_XLSX, key=f"{key}.xlsx",
+                             icon=":material/download:")
 
 
-def show_figure(fig: Any, key: str) -> None:
-    """A plotly figure; its camera button downloads a slide-resolution PNG."""
+def show_figure(fig: Any, key: str, *, file_name: str | None = None) -> None:
+    """A plotly figure; its camera button saves a PNG in the browser, and the buttons below
+    export PNG and SVG at presentation resolution on the server (kaleido + Chromium), made
+    only when clicked."""
     st.plotly_chart(fig, key=key, config=PLOT_CONFIG, theme=None)
+    name = file_name or key.replace(".", "-")
+    no_browser = browser_path() is None
+    why = "needs Chrome/Chromium on the server (see README, Exports)" if no_browser else None
+    png_col, svg_col, _ = st.columns([1, 1, 4])
+    png_col.download_button("PNG", lambda: _image(fig, "png"), file_name=f"{name}.png",
+                            mime="image/png", key=f"{key}.png", disabled=no_browser, help=why,
+                            icon=":material/image:")
+    svg_col.download_button("SVG", lambda: _image(fig, "svg"), file_name=f"{name}.svg",
+                            mime="image/svg+xml", key=f"{key}.svg", disabled=no_browser,
+                            help=why, icon=":material/image:")
+
+
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _image(fig: Any, fmt: str) -> bytes:
+    data = to_png(fig) if fmt == "png" else to_svg(fig)
+    if isinstance(data, Unavailable):  # the browser vanished since the page was drawn
+        raise RuntimeError(data.reason)
+    return data
