@@ -45,5 +45,7 @@ PAGES = [
             url_path="specimens"),
     st.Page("pages/cutoff.py", title="Cutoff explorer", icon=":material/tune:",
             url_path="cutoff"),
+    st.Page("pages/present.py", title="Present", icon=":material/slideshow:",
+            url_path="present"),
 ]
 st.navigation(PAGES).run()

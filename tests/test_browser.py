@@ -24,7 +24,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 PAGES = ["Upload & data", "Cohort", "Patient", "Survival", "Response", "Baseline", "Cox models",
-         "Biopsy count", "Specimens", "Cutoff explorer"]
+         "Biopsy count", "Specimens", "Cutoff explorer", "Present"]
 
 try:
     from playwright.sync_api import Page, expect, sync_playwright

@@ -14,6 +14,7 @@ from her2dash.classify import Classification, classify
 from her2dash.cohort import Cohort
 from her2dash.cutoff import CutoffExploration, explore, sweep_settings
 from her2dash.demo import load_demo
+from her2dash.export.report import Report, build_report
 from her2dash.flips import Flips, flips
 from her2dash.results import Unavailable
 from her2dash.settings import Settings
@@ -136,3 +137,14 @@ def _flips(cohort: Cohort, settings: Settings, cutoff_from: float, cutoff_to: fl
 def current_flips(cutoff_from: float, cutoff_to: float) -> Flips:
     cohort, _ = current()
     return _flips(cohort, sweep_settings(current_settings()), cutoff_from, cutoff_to)
+
+
+@st.cache_resource(show_spinner="Preparing the slides…", max_entries=8, scope="session",
+                   hash_funcs=_BY_FINGERPRINT)
+def _report(cohort: Cohort, settings: Settings) -> Report:
+    return build_report(cohort, settings)
+
+
+def current_report() -> Report:
+    cohort, _ = current()
+    return _report(cohort, current_settings())
