@@ -1,6 +1,6 @@
 # R golden values for her2dash/cox.py (checked by tests/test_cox.py).
 #
-#     Rscript tests/golden/cox.R        # from the repository root (or from tests/golden)
+#     Rscript tests/golden/cox.R        # from the repository root
 #
 # Reads every tests/golden/cohorts/*.csv back from disk and writes tests/golden/cox_r.json:
 # for PFS and OS of every cohort, coxph() fits
@@ -23,17 +23,9 @@ suppressPackageStartupMessages({
   library(jsonlite)
 })
 
-script_dir <- local({
-  file_arg <- grep("^--file=", commandArgs(trailingOnly = FALSE), value = TRUE)
-  if (length(file_arg) == 1) dirname(normalizePath(sub("^--file=", "", file_arg))) else NA
-})
-golden_dir <- if (!is.na(script_dir) && dir.exists(file.path(script_dir, "cohorts"))) {
-  script_dir
-} else if (dir.exists(file.path("tests", "golden", "cohorts"))) {
-  file.path("tests", "golden")
-} else {
-  stop("run from the repository root or from tests/golden")
-}
+# Run from the repository root (as the README says): the golden files live beside this script.
+golden_dir <- file.path("tests", "golden")
+if (!dir.exists(file.path(golden_dir, "cohorts"))) stop("run from the repository root")
 
 # Model id -> right-hand side and ties. The ids are what tests/test_cox.py builds in Python.
 models <- list(

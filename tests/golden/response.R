@@ -2,7 +2,7 @@
 # tests/test_response.py, tests/test_baseline.py and tests/test_biopsy_count.py).
 # Generated output, do not edit tests/golden/response_r.json by hand: re-run this script.
 #
-#     Rscript tests/golden/response.R        # from the repository root (or from tests/golden)
+#     Rscript tests/golden/response.R        # from the repository root
 #
 # Reads every tests/golden/cohorts/*.csv back from disk and writes tests/golden/response_r.json:
 #   binom.test(x, n)$conf.int for ORR (CR + PR) and DCR (CR + PR + SD) of the evaluable patients
@@ -25,17 +25,9 @@ suppressPackageStartupMessages({
   library(jsonlite)
 })
 
-script_dir <- local({
-  file_arg <- grep("^--file=", commandArgs(trailingOnly = FALSE), value = TRUE)
-  if (length(file_arg) == 1) dirname(normalizePath(sub("^--file=", "", file_arg))) else NA
-})
-golden_dir <- if (!is.na(script_dir) && dir.exists(file.path(script_dir, "cohorts"))) {
-  script_dir
-} else if (dir.exists(file.path("tests", "golden", "cohorts"))) {
-  file.path("tests", "golden")
-} else {
-  stop("run from the repository root or from tests/golden")
-}
+# Run from the repository root (as the README says): the golden files live beside this script.
+golden_dir <- file.path("tests", "golden")
+if (!dir.exists(file.path(golden_dir, "cohorts"))) stop("run from the repository root")
 
 # Infinite values as strings, so 0 / Inf odds ratios survive the trip through JSON.
 enc <- function(v) lapply(unname(v), function(z) {

@@ -1,6 +1,6 @@
 # R golden values for her2dash/survival.py (checked by tests/test_survival.py).
 #
-#     Rscript tests/golden/survival.R        # from the repository root (or from tests/golden)
+#     Rscript tests/golden/survival.R        # from the repository root
 #
 # Reads every tests/golden/cohorts/*.csv back from disk and writes tests/golden/survival_r.json:
 # for PFS and OS, overall, by `homo` and reverse (median follow-up):
@@ -20,17 +20,9 @@ suppressPackageStartupMessages({
   library(jsonlite)
 })
 
-script_dir <- local({
-  file_arg <- grep("^--file=", commandArgs(trailingOnly = FALSE), value = TRUE)
-  if (length(file_arg) == 1) dirname(normalizePath(sub("^--file=", "", file_arg))) else NA
-})
-golden_dir <- if (!is.na(script_dir) && dir.exists(file.path(script_dir, "cohorts"))) {
-  script_dir
-} else if (dir.exists(file.path("tests", "golden", "cohorts"))) {
-  file.path("tests", "golden")
-} else {
-  stop("run from the repository root or from tests/golden")
-}
+# Run from the repository root (as the README says): the golden files live beside this script.
+golden_dir <- file.path("tests", "golden")
+if (!dir.exists(file.path(golden_dir, "cohorts"))) stop("run from the repository root")
 
 conf_types <- c("log", "log-log", "plain")
 landmark_times <- c(6, 12, 24)
