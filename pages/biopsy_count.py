@@ -6,7 +6,6 @@ from __future__ import annotations
 import streamlit as st
 
 from her2dash.figures.scatter import biopsy_count_figure
-from her2dash.settings import ENDPOINTS
 from her2dash.tables import thin_for_display, thinned_note
 from her2dash.tables.biopsy_count import (
     CENSORING_NOTE,
@@ -15,7 +14,7 @@ from her2dash.tables.biopsy_count import (
     spearman_table,
 )
 from her2dash.tables.survival import ENDPOINT_TITLES
-from pages.common.show import show_figure, show_table, unavailable
+from pages.common.show import endpoint_tabs, show_figure, show_table, unavailable
 from pages.common.state import current, current_analysis, current_classification, current_settings
 
 st.title("Biopsy count")
@@ -27,27 +26,20 @@ cohort, _ = current()
 classification = current_classification()
 st.info(CENSORING_NOTE, icon=":material/info:")
 
-order = [settings.endpoint, *(e for e in ENDPOINTS if e != settings.endpoint)]
-# on_change="rerun": only the open tab's figure is built.
-tabs = st.tabs([ENDPOINT_TITLES[e] for e in order], key=f"biopsy_count.tab.{order[0]}",
-               on_change="rerun")
-for tab, endpoint in zip(tabs, order, strict=True):
-    if not tab.open:
+for endpoint in endpoint_tabs(settings.endpoint, "biopsy_count.tab"):
+    result = analysis.endpoints[endpoint]
+    if unavailable(result, ENDPOINT_TITLES[endpoint]):
         continue
-    with tab:
-        result = analysis.endpoints[endpoint]
-        if unavailable(result, ENDPOINT_TITLES[endpoint]):
-            continue
-        correlation = result.biopsy_count
-        if unavailable(correlation, "Spearman's test of fragment count vs time"):
-            continue
-        points = biopsy_count_points(cohort, classification, endpoint)
-        drawn = thin_for_display(points)
-        note = thinned_note(len(drawn), len(points), "patients")
-        if note:
-            st.caption(note)
-        show_figure(biopsy_count_figure(drawn, correlation, endpoint=endpoint),
-                    f"biopsy_count.{endpoint}.scatter")
-        show_table(spearman_table(correlation), f"biopsy_count.{endpoint}.spearman",
-                   f"spearman_{endpoint}",
-                   caption=spearman_caption(correlation))
+    correlation = result.biopsy_count
+    if unavailable(correlation, "Spearman's test of fragment count vs time"):
+        continue
+    points = biopsy_count_points(cohort, classification, endpoint)
+    drawn = thin_for_display(points)
+    note = thinned_note(len(drawn), len(points), "patients")
+    if note:
+        st.caption(note)
+    show_figure(biopsy_count_figure(drawn, correlation, endpoint=endpoint),
+                f"biopsy_count.{endpoint}.scatter")
+    show_table(spearman_table(correlation), f"biopsy_count.{endpoint}.spearman",
+               f"spearman_{endpoint}",
+               caption=spearman_caption(correlation))

@@ -11,7 +11,6 @@ import streamlit as st
 
 from her2dash.analysis import EndpointAnalysis
 from her2dash.figures.km import km_figure
-from her2dash.settings import ENDPOINTS
 from her2dash.tables.survival import (
     ENDPOINT_SHORT,
     ENDPOINT_TITLES,
@@ -22,7 +21,7 @@ from her2dash.tables.survival import (
     risk_table_frame,
     stratified_hazard_ratio_text,
 )
-from pages.common.show import show_figure, show_table, unavailable
+from pages.common.show import endpoint_tabs, show_figure, show_table, unavailable
 from pages.common.state import current_analysis, current_settings
 
 _BANDS = {"log": "log (R's survfit default, as the paper's EZR)", "log-log": "log-log"}
@@ -64,18 +63,11 @@ st.caption(f"Months since the start of trastuzumab. Bands: {_BANDS.get(settings.
            "+ marks a censored patient. The endpoint chosen in the sidebar comes first.")
 
 labels = {c.name: c.label for c in analysis.covariates}
-order = [settings.endpoint, *(e for e in ENDPOINTS if e != settings.endpoint)]
-# on_change="rerun": only the open tab is built (a KM figure is ~25 ms of the rerun budget).
-tabs = st.tabs([ENDPOINT_TITLES[e] for e in order], key=f"survival.tab.{order[0]}",
-               on_change="rerun")
-for tab, endpoint in zip(tabs, order, strict=True):
-    if not tab.open:
-        continue
-    with tab:
-        result = analysis.endpoints[endpoint]
-        if not unavailable(result, ENDPOINT_TITLES[endpoint]):
-            endpoint_view(result, endpoint, show_ci=show_ci, show_overall=show_overall,
-                          covariate_labels=labels)
+for endpoint in endpoint_tabs(settings.endpoint, "survival.tab"):
+    result = analysis.endpoints[endpoint]
+    if not unavailable(result, ENDPOINT_TITLES[endpoint]):
+        endpoint_view(result, endpoint, show_ci=show_ci, show_overall=show_overall,
+                      covariate_labels=labels)
 
 st.subheader("Follow-up")
 os_result = analysis.endpoints["os"]

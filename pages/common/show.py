@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import streamlit as st
@@ -10,6 +11,8 @@ from her2dash.export.images import browser_path, to_png, to_svg
 from her2dash.export.spreadsheet import to_csv_bytes, to_xlsx_bytes
 from her2dash.figures.theme import PLOT_CONFIG
 from her2dash.results import Unavailable
+from her2dash.settings import ENDPOINTS
+from her2dash.tables.survival import ENDPOINT_TITLES
 
 
 def unavailable(result: object, what: str) -> bool:
@@ -67,3 +70,17 @@ def _image(fig: Any, fmt: str) -> bytes:
     if isinstance(data, Unavailable):  # the browser vanished since the page was drawn
         raise RuntimeError(data.reason)
     return data
+
+
+def endpoint_tabs(first: str, key: str) -> Iterator[str]:
+    """PFS and OS tabs, the sidebar's endpoint first; yields the open tab's endpoint inside it.
+
+    on_change="rerun" makes the tabs lazy: only the open one is built, which keeps a rerun
+    within budget when each tab holds a figure.
+    """
+    order = [first, *(e for e in ENDPOINTS if e != first)]
+    tabs = st.tabs([ENDPOINT_TITLES[e] for e in order], key=f"{key}.{first}", on_change="rerun")
+    for tab, endpoint in zip(tabs, order, strict=True):
+        if tab.open:
+            with tab:
+                yield endpoint
