@@ -31,8 +31,11 @@ from her2dash.columns import match_table, normalise_name
 from her2dash.results import Issue
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024  # Streamlit's default upload limit; one place to change it
-MAX_COLUMNS = 1000
-MAX_ROWS = 2_000_000
+MAX_COLUMNS = 1000  # per table; refused before any cell is read
+MAX_ROWS = 2_000_000  # data rows per table; refused before any cell is parsed
+# An XLSX is a ZIP of XML; its entries' declared sizes are checked before anything is
+# decompressed, so a small "zip bomb" disguised as a workbook is refused, not inflated.
+MAX_XLSX_UNCOMPRESSED = 1024 * 1024 * 1024
 
 _DELIMITERS = (",", ";", "\t", "|")
 _DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d+,\d+\s*%?\s*$")
@@ -191,6 +194,12 @@ def _read_one(
     if fmt == "xlsx":
         return _read_xlsx(f)
     if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        meta = pq.ParquetFile(io.BytesIO(f.data)).metadata
+        too_big = _over_limits(f.name, meta.num_rows, meta.num_columns)
+        if too_big:
+            return [], too_big
         frame = pd.read_parquet(io.BytesIO(f.data))
         return [_typed_table(f.name, frame, "Parquet")], []
     if fmt == "dta":
@@ -203,10 +212,21 @@ def _read_one(
 
 def _size(n: int) -> str:
     """Bytes in the units upload limits are given in (binary MB, as Streamlit's 200 MB)."""
-    for unit, scale in (("MB", 1024**2), ("KB", 1024)):
+    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
         if n >= scale:
             return f"{n / scale:.1f}".removesuffix(".0") + f" {unit}"
     return f"{n:,} bytes"
+
+
+def _over_limits(label: str, rows: int, columns: int) -> list[Issue]:
+    """An error naming the limit when a table has more rows or columns than allowed."""
+    if columns > MAX_COLUMNS:
+        return [Issue("error", f"the table has {columns:,} columns, over the limit of "
+                      f"{MAX_COLUMNS:,} columns per table", file=label)]
+    if rows > MAX_ROWS:
+        return [Issue("error", f"the table has {rows:,} rows, over the limit of {MAX_ROWS:,} "
+                      "rows per table", file=label)]
+    return []
 
 
 def _unreadable(name: str, exc: BaseException) -> Issue:
@@ -316,10 +336,16 @@ def _read_text(
         return [], [Issue("error", "the file contains NUL characters; it is not a text table",
                           file=f.name)]
     delim = _sniff_delimiter(text, tab)
+    # The header's width is checked before pandas sees the text, so a 10^6-column header is
+    # refused without building a 10^6-column frame; rows are read up to one over the limit.
+    header = text[:text.find("\n")] if "\n" in text else text
+    too_wide = _over_limits(f.name, 0, _count_outside_quotes(header, delim) + 1)
+    if too_wide:
+        return [], too_wide
     try:
         frame = pd.read_csv(
             io.StringIO(text), sep=delim, dtype=str, keep_default_na=False, na_filter=False,
-            skip_blank_lines=False, engine="c", on_bad_lines="error",
+            skip_blank_lines=False, engine="c", on_bad_lines="error", nrows=MAX_ROWS + 1,
         )
     except pd.errors.EmptyDataError:
         return [], [Issue("error", "the file has no header row", file=f.name)]
@@ -331,6 +357,9 @@ def _read_text(
     # numbers stay right, and the validator accounts for them.
     while len(frame) and (frame.iloc[-1] == "").all():
         frame = frame.iloc[:-1]
+    if len(frame) > MAX_ROWS:  # read up to one row over the limit
+        return [], [Issue("error", f"the table has more than {MAX_ROWS:,} rows, over the limit "
+                          f"of {MAX_ROWS:,} rows per table", file=f.name)]
     frame.columns = _unique_names([str(c).strip() for c in frame.columns])
     decimal_comma = delim != "," and _has_decimal_comma(frame)
     delim_name = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}[delim]
@@ -355,13 +384,21 @@ _SHEET_ROLES = {
 def _read_xlsx(f: InputFile) -> tuple[list[RawTable], list[Issue]]:
     try:
         with zipfile.ZipFile(io.BytesIO(f.data)) as z:
-            names = set(z.namelist())
-    except zipfile.BadZipFile:
+            entries = z.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
         return [], [Issue("error", "the file is a damaged or truncated ZIP/XLSX archive",
                           file=f.name)]
-    if "xl/workbook.xml" not in names:
+    if "xl/workbook.xml" not in {e.filename for e in entries}:
         return [], [Issue("error", "this ZIP archive is not an Excel workbook (.xlsx)",
                           file=f.name)]
+    inflated = sum(e.file_size for e in entries)
+    if inflated > MAX_XLSX_UNCOMPRESSED:
+        return [], [Issue("error", f"the workbook would unpack to {_size(inflated)}, over the "
+                          f"limit of {_size(MAX_XLSX_UNCOMPRESSED)} uncompressed; it was not "
+                          "opened (a damaged file or a ZIP bomb?)", file=f.name)]
+    too_big = _xlsx_over_limits(f)
+    if too_big:
+        return [], too_big
     sheets = pd.read_excel(io.BytesIO(f.data), sheet_name=None, dtype=object, engine="openpyxl")
     tables, notes = [], []
     for sheet, frame in sheets.items():
@@ -386,6 +423,41 @@ def _read_xlsx(f: InputFile) -> tuple[list[RawTable], list[Issue]]:
                                        "fragments sheet and was ignored", file=f.name))
             tables = named
     return tables, notes
+
+
+def _xlsx_over_limits(f: InputFile) -> list[Issue]:
+    """Each sheet's extent from its cells, streamed, before pandas builds a frame.
+
+    A sheet's declared dimension may be absent or false, and pandas pads every row to the
+    widest: one cell at XFD1048576 would become 17 billion. So the cells that hold a value are
+    scanned (constant memory) and a sheet reaching past :data:`MAX_ROWS` data rows or
+    :data:`MAX_COLUMNS` columns is refused, naming the limit.
+    """
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(f.data), read_only=True, data_only=True)
+    try:
+        for ws in book.worksheets:
+            ws.reset_dimensions()
+            label = f"{f.name} › {ws.title}"
+            last_row = 0
+            for r, row in enumerate(ws.iter_rows(values_only=True), start=1):
+                width = len(row)
+                while width and row[width - 1] is None:
+                    width -= 1
+                if width > MAX_COLUMNS:
+                    return [Issue("error", f"sheet {ws.title!r} has a value in column "
+                                  f"{width:,}, over the limit of {MAX_COLUMNS:,} columns per "
+                                  "table", file=label)]
+                if width:
+                    last_row = r
+                if last_row > MAX_ROWS + 1:  # + 1: the header row
+                    return [Issue("error", f"sheet {ws.title!r} has more than {MAX_ROWS:,} "
+                                  f"data rows, over the limit of {MAX_ROWS:,} rows per table",
+                                  file=label)]
+    finally:
+        book.close()
+    return []
 
 
 def _role_from_name(label: str) -> str | None:
@@ -433,10 +505,10 @@ def _assign_roles(tables: list[RawTable]) -> tuple[RawTables | None, list[Issue]
     for t in tables:
         if t.frame.shape[1] > MAX_COLUMNS:
             return None, [Issue("error", f"the table has {t.frame.shape[1]:,} columns, over the "
-                                f"limit of {MAX_COLUMNS:,}", file=t.label)]
+                                f"limit of {MAX_COLUMNS:,} columns per table", file=t.label)]
         if len(t.frame) > MAX_ROWS:
             return None, [Issue("error", f"the table has {len(t.frame):,} rows, over the limit "
-                                f"of {MAX_ROWS:,}", file=t.label)]
+                                f"of {MAX_ROWS:,} rows per table", file=t.label)]
         if len(t.frame) == 0:
             return None, [Issue("error", "the table has a header but no data rows",
                                 file=t.label)]

@@ -36,6 +36,7 @@ from her2dash.values import (
 )
 
 MAX_LISTED = 50  # per check and column; the rest are counted in one summary issue
+MAX_QUOTED = 200  # characters of a cell quoted in an issue; a 10 MB cell is not echoed whole
 _SLASH_DATE = r"\d{1,2}[/-]\d{1,2}[/-]\d{2,4}"
 
 KEPT = "kept"
@@ -197,7 +198,7 @@ class _Validator:
             shown = [""] * min(len(idx), MAX_LISTED)
         for i, value in zip(idx[:MAX_LISTED], shown, strict=True):
             self.add("error", message, file=table.label, row=int(table.row_numbers[i]),
-                     column=column, value=value, expected=expected)
+                     column=column, value=_clip(value), expected=expected)
         if len(idx) > MAX_LISTED:
             rest = table.row_numbers[idx[MAX_LISTED:]]
             self.add("error", f"{message}: {len(rest):,} more rows like this "
@@ -402,7 +403,8 @@ class _Validator:
                 break
             # Located at the first repeat; the message names every row holding the id.
             self.add("error", f"{message} (rows {_row_list(r.to_numpy())})", file=table.label,
-                     row=int(r.iloc[1]), column=column, value=str(key), expected="each id once")
+                     row=int(r.iloc[1]), column=column, value=_clip(str(key)),
+                     expected="each id once")
 
     # -- fragments --------------------------------------------------------------------------
 
@@ -526,7 +528,7 @@ class _Validator:
                     shown = " vs ".join(dict.fromkeys(v for v in vals if v is not None))
                     self.add("error", f"patient {key!r} has different {col} values on its rows "
                              f"(rows {_row_list(rws)}): a patient column must agree between a "
-                             "patient's rows", file=table.label, column=source, value=shown,
+                             "patient's rows", file=table.label, column=source, value=_clip(shown),
                              expected="one value per patient")
         rows = rows.drop(columns=drop)
         first = rows.groupby("patient_id", sort=False).first()
@@ -648,6 +650,13 @@ class _Validator:
                          f"{endpoint.upper()} time and are left out of {endpoint.upper()} "
                          f"analyses only: {_id_list(patients['patient_id'][missing].tolist())}",
                          file=label, column=col)
+
+
+def _clip(text: str) -> str:
+    """A cell as quoted in an issue: at most :data:`MAX_QUOTED` characters."""
+    if len(text) <= MAX_QUOTED:
+        return text
+    return f"{text[:MAX_QUOTED]}… ({len(text):,} characters)"
 
 
 def _row_list(rows: np.ndarray, limit: int = 12) -> str:
