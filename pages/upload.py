@@ -2,7 +2,9 @@
 her2dash/columns.py, her2dash/validate.py).
 
 Files are read from memory and never written anywhere; the cohort lives in this browser session
-only. Every problem is listed at once; errors block, warnings say which rows were left out.
+only, and "Clear data" forgets it (her2dash/privacy.py finds columns that look identifying, and
+the ones the user drops never reach the cohort). Every problem is listed at once; errors block,
+warnings say which rows were left out.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from her2dash.columns import SPECS
 from her2dash.dates import DateOptions
 from her2dash.demo import DEMO_NOTICE
 from her2dash.ingest import DEFAULT_MAX_BYTES, InputFile, read_files
+from her2dash.privacy import drop_columns, identifying_columns
+from her2dash.tables import escape_markdown
 from her2dash.template import template_xlsx
 from her2dash.validate import ValidationReport, auto_mapping, build_cohort, source_columns
 from pages.common.show import show_table
-from pages.common.state import current, use_demo, use_upload
+from pages.common.state import clear_data, current, uploader_key, use_demo, use_upload
 
 NOT_MAPPED = "— not in the file —"
 FORMATS = ["csv", "tsv", "txt", "xlsx", "parquet", "sav", "dta"]
@@ -39,7 +43,12 @@ st.download_button("Download the cohort template (XLSX)", template_xlsx(),
 uploads = st.file_uploader(
     "Cohort files: a patients and a fragments table (CSV, TSV, XLSX, Parquet, SPSS .sav, "
     "Stata .dta), one workbook with both sheets, or one long table (a row per fragment)",
-    type=FORMATS, accept_multiple_files=True, key="upload.files")
+    type=FORMATS, accept_multiple_files=True, key=uploader_key())
+if uploads or not cohort.synthetic:
+    # In the sidebar: the main area of an invalid upload holds no button but the mapping's.
+    st.sidebar.button("Clear data", key="upload.clear", on_click=clear_data,
+                      icon=":material/delete:", help="Forget the uploaded files, the cohort and "
+                      "every result computed from it in this session; back to the demo cohort.")
 if not uploads:
     st.stop()
 
@@ -56,8 +65,24 @@ raw, read_issues = read_files(files, encoding=encoding, max_bytes=DEFAULT_MAX_BY
 if raw is None:
     st.error("The files could not be read:", icon=":material/error:")
     for issue in read_issues:
-        st.markdown(f"- {issue.describe()}")
+        st.markdown(f"- {escape_markdown(issue.describe())}")
     st.stop()
+
+detect = auto_mapping(raw)
+hand_id = st.session_state.get("upload.map.patients.patient_id")
+if hand_id in source_columns(raw)["patients"]:
+    detect = detect.with_column("patients", "patient_id", hand_id)
+found = identifying_columns(raw, detect)
+if found:
+    st.warning("Some columns look like they identify patients. Dropped columns never reach the "
+               "cohort, the results or any export:\n\n"
+               + "\n".join(f"- {escape_markdown(c.describe())}" for c in found),
+               icon=":material/shield:")
+    droppable = [(c.table, c.column) for c in found if c.droppable]
+    if droppable:
+        dropped = st.multiselect("Drop before analysis", droppable, default=droppable,
+                                 format_func=lambda tc: f"{tc[0]} · {tc[1]}", key="upload.drop")
+        raw = drop_columns(raw, dropped)
 
 st.subheader("Columns")
 st.caption("Matched automatically where the header is a known name or synonym; map the rest "
@@ -83,13 +108,13 @@ st.subheader("Validation")
 show_table(checked.row_summary(), "upload.rows", "row-accounting",
            caption="Every input row is kept, left out with a reason, or in error.")
 for issue in checked.errors:
-    st.error(issue.describe(), icon=":material/error:")
+    st.error(escape_markdown(issue.describe()), icon=":material/error:")
 for issue in checked.warnings:
-    st.warning(issue.describe(), icon=":material/warning:")
+    st.warning(escape_markdown(issue.describe()), icon=":material/warning:")
 if checked.infos:
     with st.expander(f"{len(checked.infos)} note(s)"):
         for issue in checked.infos:
-            st.markdown(f"- {issue.describe()}")
+            st.markdown(f"- {escape_markdown(issue.describe())}")
 if new is None:
     st.error(f"{len(checked.errors)} error(s): fix them and upload again; nothing was loaded.")
     st.stop()

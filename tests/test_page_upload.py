@@ -72,3 +72,14 @@ def test_an_unknown_header_is_mapped_by_hand():
     at.selectbox(key="upload.map.fragments.ihc_score").set_value("Befund").run()
     assert not at.exception and not at.error
     assert at.success[0].value.startswith("Valid")
+
+
+def test_markdown_in_a_cell_is_shown_literally_not_as_a_link_or_image():
+    """A value quoted in an error must not load a remote image or render a link (st.error
+    renders markdown)."""
+    patients, fragments = template_csv()
+    hostile = fragments.replace(b"3+", b"![t](http://evil.example/t.png)", 1)
+    at = _upload(_upload_page(), ("patients.csv", patients), ("fragments.csv", hostile))
+    shown = next(e.value for e in at.error if "not a HER2 IHC score" in e.value)
+    assert "!\\[t\\](http://evil.example/t.png)" in shown
+    assert "![t](" not in shown

@@ -37,3 +37,12 @@ def test_fragment_map_caps_patients_keeping_each_groups_share():
     assert shown == {"homogeneous": 8, "heterogeneous": 12}
     assert fragment_map_note(capped, result).startswith("Showing 20 of 87 patients")
     assert capped["row"].max() == 19  # rows renumbered for the shown patients only
+
+
+def test_escape_markdown_defeats_links_images_directives_latex_and_html():
+    from her2dash.tables import escape_markdown
+
+    assert escape_markdown("[a](http://x)") == "\\[a\\](http://x)"
+    assert escape_markdown("![i](http://x)") == "!\\[i\\](http://x)"
+    assert escape_markdown(":red[x] $y$ <b>") == ":red\\[x\\] \\$y\\$ \\<b\\>"
+    assert escape_markdown("found '-3' (pfs_months)\nnext") == "found '-3' (pfs_months) next"

@@ -76,3 +76,20 @@ def thinned_note(shown: int, total: int, what: str) -> str | None:
         return None
     return (f"Drawing {shown:,} of {total:,} {what}, evenly spaced in order; every statistic "
             "on this page uses all of them.")
+
+
+# Enough to defeat links and images ([…](…), ![…](…)), Streamlit directives (:red[…]),
+# LaTeX ($…$), emphasis, code, tables and raw HTML; parentheses, colons and minus signs stay,
+# so a message reads as written ("not a number (found '-3')").
+_MARKDOWN_SPECIAL = set("\\`*[]<>$~|")
+
+
+def escape_markdown(text: str) -> str:
+    """Text from a user's file, shown literally by Streamlit's markdown elements.
+
+    The markdown-active characters are backslash-escaped, so a cell such as
+    ``![x](http://…)`` cannot load a remote image or render a link, and ``:red[…]`` or
+    ``$…$`` cannot style or typeset; newlines become spaces (one message, one line).
+    """
+    escaped = "".join(f"\\{c}" if c in _MARKDOWN_SPECIAL else c for c in str(text))
+    return escaped.replace("\r", " ").replace("\n", " ")

@@ -46,6 +46,40 @@ def use_upload(cohort: Cohort, report: ValidationReport) -> None:
     st.session_state["report"] = report
 
 
+def uploader_key() -> str:
+    """The upload widget's key: a new one after "Clear data", so the browser drops its files."""
+    generation = st.session_state.get("_upload.generation", 0)
+    return "upload.files" if generation == 0 else f"upload.files.{generation}"
+
+
+def clear_data() -> None:
+    """Forget this session's upload: cohort, report, upload widgets, files and cached results.
+
+    Each cache below is ``scope="session"``, and a session-scoped function's ``.clear()``
+    empties only the current session's cache (Streamlit 1.67 ``CachedFunc.clear`` ->
+    ``get_function_cache`` looks the cache up by this session's id), so other sessions keep
+    theirs. ``st.cache_resource.clear()`` would clear every session's, so it is not used. The
+    uploader gets a new key, so the browser shows an empty one instead of re-sending the files,
+    and the file bytes are dropped from the server's per-session upload store.
+    """
+    for key in [k for k in st.session_state if str(k).startswith("upload.")]:
+        del st.session_state[key]
+    st.session_state["_upload.generation"] = st.session_state.get("_upload.generation", 0) + 1
+    for cached in (_classification, _analysis, _exploration, _two_way, _flips, _report):
+        cached.clear()
+    _forget_uploaded_files()
+    use_demo()
+
+
+def _forget_uploaded_files() -> None:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    manager = getattr(ctx, "uploaded_file_mgr", None)
+    if ctx is not None and hasattr(manager, "remove_session_files"):
+        manager.remove_session_files(ctx.session_id)
+
+
 def _run_as_navigation_app() -> None:
     """Rerun through app.py when Streamlit ran a page file on its own.
 
