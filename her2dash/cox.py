@@ -903,7 +903,9 @@ def univariable_cox(time: object, event: object, covariates: pd.DataFrame, *,
     t = np.asarray(time, dtype=float)
     e = np.asarray(event, dtype=float)
     shared = None
-    if t.ndim == 1 and e.shape == t.shape and t.size and not (np.isnan(t) | np.isnan(e)).any():
+    # Without events there is nothing to share, and each fit says "no events" on its own.
+    complete = t.ndim == 1 and e.shape == t.shape and t.size > 0
+    if complete and not (np.isnan(t) | np.isnan(e)).any() and (e == 1).any():
         shared = _risk_sets(t, e.astype(bool), np.zeros(t.size, dtype=np.int64), ties)
     out: dict[str, CoxModel | Unavailable] = {}
     for c in covariates.columns:

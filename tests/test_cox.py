@@ -592,3 +592,11 @@ def test_fit_with_ph_test_equals_the_two_separate_calls():
     assert ph.chisq == alone.chisq and ph.global_pvalue == alone.global_pvalue
     empty = fit_cox_with_ph_test(time, np.zeros(n), design)
     assert empty == (fit_cox(time, np.zeros(n), design),) * 2
+
+
+def test_univariable_models_without_events_say_so():
+    """No events at all: every univariable model is Unavailable("no events"), none raises."""
+    covariates = pd.DataFrame({"a": [0, 1, 0, 1], "b": [1.0, 2.0, 3.0, 4.0]})
+    out = univariable_cox([1.0, 2.0, 3.0, 4.0], [0, 0, 0, 0], covariates)
+    assert set(out) == {"a", "b"}
+    assert all(isinstance(m, Unavailable) and "no events" in m.reason for m in out.values())
