@@ -14,12 +14,11 @@ the exact 2×k Fisher test).
 from __future__ import annotations
 
 import argparse
-import time
 import warnings
 
 import numpy as np
 import pandas as pd
-from synthetic import csv_files  # also puts the repository on sys.path
+from synthetic import best_time, csv_files  # also puts the repository on sys.path
 
 from her2dash.analysis import analyze
 from her2dash.classify import HOMOGENEOUS, classify
@@ -28,15 +27,6 @@ from her2dash.covariates import covariate_frame
 from her2dash.demo import load_demo
 from her2dash.settings import Settings
 from her2dash.validate import load_cohort
-
-
-def _best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def plain_lifelines(cohort: Cohort, settings: Settings) -> None:
@@ -106,15 +96,15 @@ def main() -> None:
     settings = Settings()
     demo, _ = load_demo()
     analyze(demo, settings)  # warm imports and caches
-    t_demo = _best(lambda: analyze(demo, settings), args.repeat * 5)
-    t_demo_ll = _best(lambda: plain_lifelines(demo, settings), args.repeat)
+    t_demo = best_time(lambda: analyze(demo, settings), args.repeat * 5)
+    t_demo_ll = best_time(lambda: plain_lifelines(demo, settings), args.repeat)
     print(f"demo (87 patients): her2dash analyze {1000 * t_demo:.1f} ms; plain lifelines/scipy "
           f"{1000 * t_demo_ll:.1f} ms; ratio {t_demo_ll / t_demo:.1f}x")
     files = csv_files(args.patients)
     big, report = load_cohort(files)
     assert big is not None, [i.describe() for i in report.errors[:5]]
-    t_big = _best(lambda: analyze(big, settings), args.repeat)
-    t_big_ll = _best(lambda: plain_lifelines(big, settings), 1)
+    t_big = best_time(lambda: analyze(big, settings), args.repeat)
+    t_big_ll = best_time(lambda: plain_lifelines(big, settings), 1)
     print(f"{big.n_patients:,} patients: her2dash analyze {t_big:.3f} s; plain lifelines/scipy "
           f"{t_big_ll:.3f} s; ratio {t_big_ll / t_big:.1f}x")
 

@@ -23,14 +23,13 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 import tracemalloc
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from synthetic import csv_files  # also puts the repository on sys.path
+from synthetic import best_time, csv_files  # also puts the repository on sys.path
 
 from her2dash.classify import patient_features, rule_values
 from her2dash.cohort import Cohort
@@ -41,15 +40,6 @@ from her2dash.validate import load_cohort
 
 HERE = Path(__file__).resolve().parent
 SETTINGS = Settings()  # the paper's rule, 2+/3+ positivity, no biopsy-count limit
-
-
-def _best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def _patients_frame(cohort: Cohort) -> pd.DataFrame:
@@ -122,10 +112,10 @@ def main() -> None:
         for name, cohort in cohorts:
             big = cohort.n_patients > 10_000
             sweep(cohort, SETTINGS)  # warm imports
-            ours = _best(lambda c=cohort: sweep(c, SETTINGS), args.repeat)
+            ours = best_time(lambda c=cohort: sweep(c, SETTINGS), args.repeat)
             frame = _patients_frame(cohort)
             ll_cuts = _subset(cutoffs, args.lifelines_cutoffs_big if big else None)
-            ll = _best(lambda f=frame, c=ll_cuts: lifelines_loop(f, c), 1)
+            ll = best_time(lambda f=frame, c=ll_cuts: lifelines_loop(f, c), 1)
             ll *= cutoffs.size / ll_cuts.size
             r_cuts = _subset(cutoffs, args.r_cutoffs_big if big else None)
             r = r_loop(frame, r_cuts, Path(tmp))
