@@ -68,6 +68,11 @@ PATIENT_COLUMNS = [
 ]
 FRAGMENT_COLUMNS = ["patient_id", "fragment_id", "tumor_present", "ihc_score", "pct_positive"]
 
+# Table 1's yes/no characteristics drawn per patient, in the order the generator draws them
+# (the order fixes the random stream, so the demo files stay byte-identical).
+TABLE1_FLAGS = ("male", "ecog_1", "egj", "undifferentiated", "visceral_metastasis",
+                "previous_gastrectomy", "ihc2_fish", "cea_high", "ca199_high")
+
 # Group sizes and Table 1 / Table 3 counts of the paper, as (heterogeneous, homogeneous).
 N_HETERO, N_HOMO = 53, 34
 TABLE1: dict[str, tuple[int, int]] = {
@@ -504,17 +509,7 @@ def _demo_group(rng: np.random.Generator, homo: bool) -> dict[str, np.ndarray]:
     old = age >= 67
     flags = {
         key: _exact_flags(rng, n, TABLE1[key][g])
-        for key in (
-            "male",
-            "ecog_1",
-            "egj",
-            "undifferentiated",
-            "visceral_metastasis",
-            "previous_gastrectomy",
-            "ihc2_fish",
-            "cea_high",
-            "ca199_high",
-        )
+        for key in TABLE1_FLAGS
     }
     # Platinum was omitted "because of old age": only patients aged 67+ go without it.
     flags["platinum"] = ~_exact_flags_within(rng, old, n - TABLE1["platinum"][g])
@@ -652,17 +647,7 @@ def generate(n_patients: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     flags = {
         key: rng.random(n) < share(key)
-        for key in (
-            "male",
-            "ecog_1",
-            "egj",
-            "undifferentiated",
-            "visceral_metastasis",
-            "previous_gastrectomy",
-            "ihc2_fish",
-            "cea_high",
-            "ca199_high",
-        )
+        for key in TABLE1_FLAGS
     }
     old = rng.random(n) < share("age_67_plus")
     age = np.where(

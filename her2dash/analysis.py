@@ -152,11 +152,14 @@ def analyze(cohort: Cohort, settings: Settings,
     depth: DepthOfResponse | Unavailable = (
         _needs(cohort, "best_pct_change") or comparable
         or depth_of_response(patients["best_pct_change"].to_numpy(dtype=float), homo))
-    baseline: BaselineTable | Unavailable = (
-        comparable or Unavailable("the cohort has no covariates") if not found else
-        comparable or baseline_table(
-            covariates, homo, [c.name for c in found],
-            continuous=[c.name for c in found if c.kind == "continuous"]))
+    baseline: BaselineTable | Unavailable
+    if comparable is not None:
+        baseline = comparable
+    elif not found:
+        baseline = Unavailable("the cohort has no covariates")
+    else:
+        baseline = baseline_table(covariates, homo, [c.name for c in found],
+                                  continuous=[c.name for c in found if c.kind == "continuous"])
     specimens: SpecimenComparison | Unavailable = (
         _needs(cohort, "specimen_type") or specimen_comparison(
             patients, pd.Series(homo, index=patients.index), conf_level=settings.conf_level))

@@ -14,13 +14,21 @@ import streamlit as st
 from her2dash.columns import SPECS
 from her2dash.dates import DateOptions
 from her2dash.demo import DEMO_NOTICE
-from her2dash.ingest import DEFAULT_MAX_BYTES, InputFile, read_files
+from her2dash.ingest import InputFile
 from her2dash.privacy import drop_columns, identifying_columns
 from her2dash.tables import escape_markdown
 from her2dash.template import template_xlsx
-from her2dash.validate import ValidationReport, auto_mapping, build_cohort, source_columns
+from her2dash.validate import auto_mapping, source_columns
 from pages.common.show import show_table
-from pages.common.state import clear_data, current, uploader_key, use_demo, use_upload
+from pages.common.state import (
+    check_upload,
+    clear_data,
+    current,
+    read_upload,
+    uploader_key,
+    use_demo,
+    use_upload,
+)
 
 NOT_MAPPED = "— not in the file —"
 FORMATS = ["csv", "tsv", "txt", "xlsx", "parquet", "sav", "dta"]
@@ -52,7 +60,7 @@ if uploads or not cohort.synthetic:
 if not uploads:
     st.stop()
 
-files = [InputFile(u.name, u.getvalue()) for u in uploads]
+files = tuple(InputFile(u.name, u.getvalue()) for u in uploads)
 with st.expander("Reading options"):
     encoding = st.selectbox("Text encoding of CSV files", [None, "utf-8", "cp932", "latin-1"],
                             format_func=lambda e: "detect" if e is None else e,
@@ -61,7 +69,7 @@ with st.expander("Reading options"):
                            key="upload.cutoff")
     surgery = st.checkbox("Censor PFS at conversion surgery (as the paper)", value=True,
                           key="upload.surgery")
-raw, read_issues = read_files(files, encoding=encoding, max_bytes=DEFAULT_MAX_BYTES)
+raw, read_issues = read_upload(files, encoding)
 if raw is None:
     st.error("The files could not be read:", icon=":material/error:")
     for issue in read_issues:
@@ -73,6 +81,7 @@ hand_id = st.session_state.get("upload.map.patients.patient_id")
 if hand_id in source_columns(raw)["patients"]:
     detect = detect.with_column("patients", "patient_id", hand_id)
 found = identifying_columns(raw, detect)
+dropped: list[tuple[str, str]] = []
 if found:
     st.warning("Some columns look like they identify patients. Dropped columns never reach the "
                "cohort, the results or any export:\n\n"
@@ -101,9 +110,8 @@ for role in ("patients", "fragments"):
                 key=f"upload.map.{role}.{name}", help=f"expected: {spec.expected}")
             mapping = mapping.with_column(role, name, None if chosen == NOT_MAPPED else chosen)
 
-new, checked = build_cohort(raw, mapping, dates=DateOptions(cutoff, surgery))
-checked = ValidationReport(tuple(read_issues) + checked.issues, checked.accounting,
-                           checked.mapping)
+new, checked = check_upload(files, encoding, tuple(dropped), mapping,
+                           DateOptions(cutoff, surgery))
 st.subheader("Validation")
 show_table(checked.row_summary(), "upload.rows", "row-accounting",
            caption="Every input row is kept, left out with a reason, or in error.")

@@ -12,14 +12,18 @@ import streamlit as st
 from her2dash.analysis import Analysis, analyze
 from her2dash.classify import Classification, classify
 from her2dash.cohort import Cohort
+from her2dash.columns import ColumnMapping
 from her2dash.cutoff import CutoffExploration, explore, sweep_settings
+from her2dash.dates import DateOptions
 from her2dash.demo import load_demo
 from her2dash.export.report import Report, build_report
 from her2dash.flips import Flips, flips
-from her2dash.results import Unavailable
+from her2dash.ingest import DEFAULT_MAX_BYTES, InputFile, RawTables, read_files
+from her2dash.privacy import drop_columns
+from her2dash.results import Issue, Unavailable
 from her2dash.settings import Settings
 from her2dash.twoway import TwoWayMap, two_way_map
-from her2dash.validate import ValidationReport
+from her2dash.validate import ValidationReport, build_cohort
 
 _BY_FINGERPRINT = {Cohort: lambda c: c.fingerprint}
 
@@ -65,7 +69,8 @@ def clear_data() -> None:
     for key in [k for k in st.session_state if str(k).startswith("upload.")]:
         del st.session_state[key]
     st.session_state["_upload.generation"] = st.session_state.get("_upload.generation", 0) + 1
-    for cached in (_classification, _analysis, _exploration, _two_way, _flips, _report):
+    for cached in (_classification, _analysis, _exploration, _two_way, _flips, _report,
+                   read_upload, check_upload):
         cached.clear()
     _forget_uploaded_files()
     use_demo()
@@ -182,3 +187,30 @@ def _report(cohort: Cohort, settings: Settings) -> Report:
 def current_report() -> Report:
     cohort, _ = current()
     return _report(cohort, current_settings())
+
+
+# The upload page reruns on every dropdown it shows; reading and validating a large file takes
+# seconds, so both are cached for this session by the files' content (name + SHA-256) and the
+# choices made, and are not redone on a rerun that changed nothing they depend on.
+_BY_CONTENT = {InputFile: lambda f: (f.name, f.sha256)}
+
+
+@st.cache_resource(show_spinner="Reading the files…", max_entries=4, scope="session",
+                   hash_funcs=_BY_CONTENT)
+def read_upload(files: tuple[InputFile, ...], encoding: str | None
+                ) -> tuple[RawTables | None, list[Issue]]:
+    return read_files(list(files), encoding=encoding, max_bytes=DEFAULT_MAX_BYTES)
+
+
+@st.cache_resource(show_spinner="Checking every row…", max_entries=8, scope="session",
+                   hash_funcs=_BY_CONTENT)
+def check_upload(files: tuple[InputFile, ...], encoding: str | None,
+                 dropped: tuple[tuple[str, str], ...], mapping: ColumnMapping,
+                 dates: DateOptions) -> tuple[Cohort | None, ValidationReport]:
+    """The validated cohort of the upload with ``dropped`` columns removed first; the report
+    also lists what reading the files noted."""
+    raw, read_issues = read_upload(files, encoding)
+    assert raw is not None  # the page stops before validating unreadable files
+    cohort, report = build_cohort(drop_columns(raw, dropped), mapping, dates=dates)
+    return cohort, ValidationReport(tuple(read_issues) + report.issues, report.accounting,
+                                    report.mapping)
