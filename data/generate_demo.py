@@ -67,6 +67,10 @@ PATIENT_COLUMNS = [
     "ca199",
 ]
 FRAGMENT_COLUMNS = ["patient_id", "fragment_id", "tumor_present", "ihc_score", "pct_positive"]
+# Optional per-fragment columns of the contract (issue 10), appended after the columns above in
+# the demo so that none of their values moves. Drawn from their own random stream.
+OPTIONAL_FRAGMENT_COLUMNS = ["pct_1plus", "pct_2plus", "pct_3plus", "tumor_cells", "ish_ratio",
+                             "ish_status", "ish_pct_amplified", "her2_copy_number", "timepoint"]
 
 # Table 1's yes/no characteristics drawn per patient, in the order the generator draws them
 # (the order fixes the random stream, so the demo files stay byte-identical).
@@ -177,6 +181,13 @@ P_NEGATIVE_FRAGMENT_HETERO = 0.40
 P_FULL_FRAGMENT_HETERO = 0.30  # positive fragment of a heterogeneous tumour stained in 100 %
 P_3PLUS = (0.60, 0.60)  # P(3+ | positive fragment) for (hetero, homo) IHC3+ patients
 P_NON_TUMOUR_EXTRA = (0.80, 0.16, 0.04)  # 0, 1, 2 extra fragments without tumour cells
+
+# Optional columns: tumour cells per fragment are log-normal (median 400, 50-3,000); ISH is done
+# on every 2+ fragment and on this share of 3+ ones, and comes out amplified with these chances.
+TUMOUR_CELLS_MEDIAN, TUMOUR_CELLS_SIGMA, TUMOUR_CELLS_RANGE = 400.0, 0.8, (50, 3000)
+P_ISH_ON_3PLUS = 0.30
+P_AMPLIFIED_2PLUS = {"IHC2+FISH+": 0.85, "IHC3+": 0.60}
+P_AMPLIFIED_3PLUS = 0.95
 
 
 # --------------------------------------------------------------------------------------------
@@ -403,6 +414,81 @@ def _simulate_fragments(
     }
 
 
+def _steps_of_5(rng: np.random.Generator, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """A multiple of 5 in ``[low, high]`` per element (bounds multiples of 5), uniformly."""
+    return 5 * rng.integers(low // 5, high // 5 + 1)
+
+
+def _optional_fragment_columns(
+    rng: np.random.Generator, patients: pd.DataFrame, fragments: pd.DataFrame
+) -> pd.DataFrame:
+    """The contract's optional fragment columns, consistent with each fragment's score and %.
+
+    * ``pct_2plus + pct_3plus == pct_positive`` exactly; a 3+ fragment has ``pct_3plus >= 10``
+      (and a 2+ fragment none); a 1+ fragment has 10-100 % of 1+ cells, a 0 fragment 0-5 %; the
+      shares never sum over 100. Fragments without tumour have no shares and 0 tumour cells.
+    * ISH on every 2+ fragment and some 3+ ones; amplified (ratio >= 2.0) mostly in IHC2+FISH+
+      patients' 2+ fragments (each such patient has at least one amplified fragment) and in
+      3+ fragments; copy number = ratio x CEP17 copies.
+    * ``timepoint`` is ``baseline`` everywhere (the demo's biopsies are pre-treatment).
+    """
+    n = len(fragments)
+    tumour = fragments["tumor_present"].to_numpy() == 1
+    score = fragments["ihc_score"].map({"0": 0, "1+": 1, "2+": 2, "3+": 3}).to_numpy()
+    pct = fragments["pct_positive"].to_numpy(dtype=np.int64)
+    status = fragments["patient_id"].map(patients.set_index("patient_id")["her2_status"])
+    fish = status.to_numpy() == "IHC2+FISH+"
+
+    p3 = np.where(score == 3, _steps_of_5(rng, np.full(n, 10), np.maximum(pct, 10)), 0)
+    p2 = np.where(score >= 2, pct - p3, 0)
+    rest_high = np.where(score == 1, 100, np.where(score == 0, 5, 100 - pct))
+    rest_low = np.where(score == 1, 10, 0)
+    p1 = _steps_of_5(rng, rest_low, rest_high)
+
+    cells = np.exp(rng.normal(np.log(TUMOUR_CELLS_MEDIAN), TUMOUR_CELLS_SIGMA, size=n))
+    cells = np.round(np.clip(cells, *TUMOUR_CELLS_RANGE), -1).astype(np.int64)
+
+    tested = tumour & ((score == 2) | ((score == 3) & (rng.random(n) < P_ISH_ON_3PLUS)))
+    p_amp = np.where(score == 3, P_AMPLIFIED_3PLUS,
+                     np.where(fish, P_AMPLIFIED_2PLUS["IHC2+FISH+"], P_AMPLIFIED_2PLUS["IHC3+"]))
+    amplified = tested & (rng.random(n) < p_amp)
+    # An IHC2+/FISH+ patient is HER2 positive by ISH: at least one of its fragments amplifies.
+    candidates = np.flatnonzero(fish & tested)
+    owner = fragments["patient_id"].to_numpy()[candidates]
+    some = pd.Series(amplified[candidates]).groupby(owner).transform("any").to_numpy()
+    first = ~pd.Series(owner).duplicated().to_numpy()
+    amplified[candidates[~some & first]] = True
+    ratio = np.where(amplified, 2.0 + np.exp(rng.normal(np.log(2.5), 0.5, size=n)),
+                     rng.uniform(1.0, 1.9, size=n))
+    ratio = np.round(np.minimum(ratio, 15.0), 1)
+    cep17 = rng.uniform(1.6, 2.6, size=n)
+    copies = np.round(ratio * cep17, 1)
+    pct_amp = np.where(amplified, _steps_of_5(rng, np.full(n, 40), np.full(n, 100)),
+                       _steps_of_5(rng, np.zeros(n, np.int64), np.full(n, 15)))
+
+    def int_column(values: np.ndarray, mask: np.ndarray) -> pd.Series:
+        # Nullable integers: whole numbers in the CSV ("45", not "45.0"), blank where absent.
+        return pd.Series(pd.array(np.where(mask, values, 0), dtype="Int64")).where(mask)
+
+    def float_column(values: np.ndarray, mask: np.ndarray) -> pd.Series:
+        return pd.Series(np.where(mask, values, np.nan))
+
+    extra = pd.DataFrame({
+        "pct_1plus": int_column(p1, tumour),
+        "pct_2plus": int_column(p2, tumour),
+        "pct_3plus": int_column(p3, tumour),
+        "tumor_cells": int_column(np.where(tumour, cells, 0), np.ones(n, bool)),
+        "ish_ratio": float_column(ratio, tested),
+        "ish_status": pd.Series(np.where(tested, np.where(amplified, "amplified",
+                                                          "not amplified"), None),
+                                dtype=object),
+        "ish_pct_amplified": int_column(pct_amp, tested),
+        "her2_copy_number": float_column(copies, tested),
+        "timepoint": pd.Series(np.full(n, "baseline", dtype=object)),
+    })
+    return pd.concat([fragments.reset_index(drop=True), extra], axis=1)
+
+
 def _assemble(
     ids: np.ndarray, cols: dict[str, np.ndarray], frag: dict[str, np.ndarray]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -609,7 +695,10 @@ def demo_cohort(seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
     frag["owner"] = rank[frag["owner"]]
     sort = np.lexsort((frag["within"], frag["owner"]))
     frag = {k: v[sort] for k, v in frag.items()}
-    return _assemble(_ids("SYN-", homo.size, 3), cols, frag)
+    patients, fragments = _assemble(_ids("SYN-", homo.size, 3), cols, frag)
+    # A separate stream, so the optional columns leave every value drawn above as it was.
+    extra_rng = np.random.default_rng((seed, 1))
+    return patients, _optional_fragment_columns(extra_rng, patients, fragments)
 
 
 # --------------------------------------------------------------------------------------------
@@ -617,7 +706,9 @@ def demo_cohort(seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
 # --------------------------------------------------------------------------------------------
 
 
-def generate(n_patients: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def generate(
+    n_patients: int, seed: int, *, optional_columns: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Draw a large SYNTHETIC cohort with the paper's proportions (for benchmarks).
 
     Parameters
@@ -626,6 +717,9 @@ def generate(n_patients: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         Number of patients (tested up to 1,000,000).
     seed
         Random seed.
+    optional_columns
+        Add the optional fragment columns (intensity shares, tumour cells, ISH, timepoint), as
+        the demo has them; off by default so benchmarks time the core contract.
 
     Returns
     -------
@@ -703,7 +797,11 @@ def generate(n_patients: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
         ca199=ca199,
     )
     width = max(3, len(str(n)))
-    return _assemble(_ids("SYN-", n, width), cols, frag)
+    patients, fragments = _assemble(_ids("SYN-", n, width), cols, frag)
+    if optional_columns:
+        fragments = _optional_fragment_columns(np.random.default_rng((seed, 1)), patients,
+                                               fragments)
+    return patients, fragments
 
 
 # --------------------------------------------------------------------------------------------

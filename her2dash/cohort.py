@@ -16,6 +16,12 @@ from her2dash.values import RESPONSES
 
 FRAGMENT_FIELDS = ("patient_id", "fragment_id", "tumor_present", "ihc_score", "pct_positive",
                    "pct_defaulted")
+# Columns ``Cohort.fragments`` has only when the upload gives them (issue 10): intensity shares
+# and size (float, NaN = missing), ISH results, and the specimen's kind, timepoint and date.
+OPTIONAL_FRAGMENT_FIELDS = ("pct_1plus", "pct_2plus", "pct_3plus", "tumor_cells",
+                            "tumor_area_mm2", "ish_ratio", "ish_pct_amplified",
+                            "her2_copy_number", "ish_status", "specimen_type", "timepoint",
+                            "specimen_date")
 SCORE_LABELS = ("0", "1+", "2+", "3+")
 
 
@@ -27,7 +33,14 @@ class Cohort:
     0/1 with NaN for missing, ``best_response`` one of CR/PR/SD/PD/NE, yes/no columns as pandas
     ``boolean``, categories as text) and user ``covariates``. ``fragments``: ``patient_id``,
     ``fragment_id``, ``tumor_present`` (bool), ``ihc_score`` (0–3, −1 when blank on a fragment
-    without tumour), ``pct_positive`` (0–100), ``pct_defaulted`` (filled from the score).
+    without tumour), ``pct_positive`` (0–100), ``pct_defaulted`` (filled from the score), and
+    those of :data:`OPTIONAL_FRAGMENT_FIELDS` the upload gave: ``pct_1plus``/``pct_2plus``/
+    ``pct_3plus`` (0–100), ``tumor_cells``, ``tumor_area_mm2``, ``ish_ratio``,
+    ``ish_pct_amplified``, ``her2_copy_number`` (floats, NaN missing), ``ish_status`` (pandas
+    ``boolean``, True = amplified, <NA> = not done), ``specimen_type`` ("biopsy" /
+    "resection"), ``timepoint`` ("baseline" / "post-progression"; derived from
+    ``specimen_date`` and the patient's ``therapy_start`` when not given) and
+    ``specimen_date`` (datetime64, NaT missing).
     """
 
     patients: pd.DataFrame
@@ -51,6 +64,10 @@ class Cohort:
     def has(self, column: str) -> bool:
         """Whether the cohort holds ``column`` with at least one value."""
         return column in self.patients.columns and bool(self.patients[column].notna().any())
+
+    def has_fragment(self, column: str) -> bool:
+        """Whether the fragments hold ``column`` with at least one value."""
+        return column in self.fragments.columns and bool(self.fragments[column].notna().any())
 
 
 def fingerprint(patients: pd.DataFrame, fragments: pd.DataFrame) -> str:

@@ -1,4 +1,9 @@
-"""Derive PFS and OS from dates, as the seed paper's methods define them.
+"""Dates as hospital exports write them, and PFS and OS derived from dates as the seed paper's
+methods define them.
+
+Besides ISO dates, exports carry Japanese era dates (平成30年4月1日, H30.4.1) and Excel serial
+numbers (42461 for 2016-04-01, when a date cell lost its format); :func:`era_to_date` and
+:func:`excel_serial_to_date` read them, each refusing what is not a real date with the reason.
 
 PFS runs from the start of therapy to the first documented progression or death from any
 cause; OS to death from any cause. Patients without an event by the data cut-off are censored at
@@ -9,11 +14,65 @@ conversion surgery (``surgery_date``), as Yagi et al. did.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 
 DAYS_PER_MONTH = 365.25 / 12  # 30.4375: the usual convention for months from day counts
+
+# A treatment date outside these years is a typing error or a number that is not a date (a
+# year, a count); an Excel serial is only read as a date when it lands inside.
+PLAUSIBLE_DATES = (date(1950, 1, 1), date(2099, 12, 31))
+
+
+def excel_serial_to_date(serial: int) -> date | None:
+    """The date of an Excel serial number in the 1900 date system; ``None`` if there is none.
+
+    Serial 1 is 1900-01-01. Excel, copying Lotus 1-2-3, counts a 29 February 1900 that never
+    was (serial 60), so from serial 61 on a serial is one day later than a plain count from
+    1899-12-31 would say: 61 is 1900-03-01. Serial 60 and serials below 1 are no date. (The
+    1904 system of old Mac workbooks is not supported: it would shift every date by 4 years.)
+    """
+    if serial < 1 or serial == 60:
+        return None
+    return date(1899, 12, 31) + timedelta(days=serial - (1 if serial > 60 else 0))
+
+
+@dataclass(frozen=True, slots=True)
+class Era:
+    """A Japanese era: its name, the letter exports abbreviate it to, and its first/last day."""
+
+    name: str
+    letter: str
+    first: date
+    last: date | None
+
+
+ERAS: tuple[Era, ...] = (
+    Era("昭和", "S", date(1926, 12, 25), date(1989, 1, 7)),
+    Era("平成", "H", date(1989, 1, 8), date(2019, 4, 30)),
+    Era("令和", "R", date(2019, 5, 1), None),
+)
+_ERA_BY_KEY = {k: e for e in ERAS for k in (e.name, e.letter)}
+
+
+def era_to_date(era: str, year: int, month: int, day: int) -> date | str:
+    """A Japanese era date (era name or letter, year of the era, month, day) as a date, or
+    the reason it is none. Year 1 of an era (元年) starts on the era's first day, so 平成元年 is
+    1989 and 令和元年 2019; a date outside its era (H31.5.1: 平成 ended on 2019-04-30) is refused
+    rather than carried over into the next era, since it is more likely mistyped than meant.
+    """
+    e = _ERA_BY_KEY.get(era.upper() if era.isascii() else era)
+    if e is None:
+        return f"unknown era {era!r}"
+    try:
+        value = date(e.first.year + year - 1, month, day)
+    except ValueError:
+        return "that is not a calendar date"
+    if value < e.first or (e.last is not None and value > e.last):
+        last = f"{e.last.isoformat()}" if e.last else "today"
+        return f"outside the {e.name} era ({e.first.isoformat()} to {last})"
+    return value
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,11 @@
 """Read uploaded or local files into raw tables, without judging their contents.
 
-Accepts CSV/TSV (UTF-8, UTF-8 with BOM, UTF-16, Shift-JIS/cp932, Latin-1; comma, semicolon, tab
-or pipe; decimal comma), XLSX (a workbook with a patients and a fragments sheet, or a sheet per
-file), Parquet, SPSS ``.sav`` and Stata ``.dta``. Either two tables (patients, fragments) or one
-long table (a row per fragment with the patient columns repeated) come out as :class:`RawTables`.
+Accepts CSV/TSV (UTF-8, UTF-8 with BOM, UTF-16 with or without BOM, Shift-JIS/cp932, Latin-1;
+comma, semicolon, tab or pipe; decimal comma), XLSX (a workbook with a patients and a fragments
+sheet, or a sheet per file), Parquet, SPSS ``.sav`` and Stata ``.dta``. Two tables (patients,
+fragments), one long table (a row per fragment with the patient columns repeated), or one
+patients table whose fragments are written as text in a description column come out as
+:class:`RawTables`.
 
 Files are read from bytes held in memory. Nothing is written to disk: SPSS files, which pyreadstat
 can only open by path, go through an anonymous in-memory file (``memfd``). File-level problems
@@ -77,7 +79,8 @@ class RawTable:
 
 @dataclass(frozen=True, eq=False)
 class RawTables:
-    """The tables found in the input: patients + fragments, or one long table."""
+    """The tables found in the input: patients + fragments, one long table, or patients alone
+    (``fragments`` is ``None``) when their fragments are described in a patients column."""
 
     patients: RawTable | None = None
     fragments: RawTable | None = None
@@ -277,7 +280,8 @@ def _read_sav(data: bytes) -> pd.DataFrame:
 def decode_text(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     """Decode CSV bytes; returns ``(text, encoding used)``.
 
-    UTF-8 (with or without BOM) and UTF-16 with BOM are recognised exactly. Otherwise Shift-JIS
+    UTF-8 (with or without BOM) and UTF-16 with BOM are recognised exactly, UTF-16 without BOM by
+    its zero bytes (:func:`utf16_without_bom`). Otherwise Shift-JIS
     (cp932) and Latin-1 are both tried; Latin-1 decodes anything, and cp932 sometimes decodes
     Latin-1 text as nonsense kanji, so charset-normalizer's coherence check picks between them.
     """
@@ -287,6 +291,9 @@ def decode_text(data: bytes, encoding: str | None = None) -> tuple[str, str]:
         return data[len(codecs.BOM_UTF8):].decode("utf-8"), "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16"), "utf-16"
+    bomless = utf16_without_bom(data)
+    if bomless is not None:
+        return data.decode(bomless), bomless
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -301,6 +308,29 @@ def decode_text(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     if best is not None and best.encoding == "latin_1":
         return data.decode("latin-1"), "latin-1"
     return as_cp932, "cp932"
+
+
+def utf16_without_bom(data: bytes) -> str | None:
+    """``"utf-16-le"``/``"utf-16-be"`` when ``data`` is UTF-16 text without a byte-order mark.
+
+    Some Windows exports write UTF-16 with no BOM. A table's delimiters, digits and line ends
+    are ASCII, and in UTF-16 each has a zero byte on the same side (odd positions for little
+    endian); other text has almost none. The guess is kept only if the bytes decode cleanly.
+    """
+    sample = data[:65536]
+    sample = sample[:len(sample) // 2 * 2]
+    if len(sample) < 4:
+        return None
+    odd, even = sample[1::2].count(0), sample[0::2].count(0)
+    half = len(sample) // 2
+    for zeros, other, name in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if zeros >= 0.2 * half and other <= 0.02 * half:
+            try:
+                text = data[:len(data) // 2 * 2].decode(name)
+            except UnicodeDecodeError:
+                return None
+            return name if len(data) % 2 == 0 and "\x00" not in text else None
+    return None
 
 
 def _sniff_delimiter(text: str, tab: bool) -> str:
@@ -323,7 +353,8 @@ def _read_text(
     f: InputFile, *, encoding: str | None, tab: bool
 ) -> tuple[list[RawTable], list[Issue]]:
     sample = f.data[:65536]
-    if b"\x00" in sample and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if (b"\x00" in sample and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+            and (encoding or utf16_without_bom(f.data)) is None):
         return [], [Issue("error", "this looks like a binary file, not a CSV/TSV text table or a "
                           "supported spreadsheet (XLSX, Parquet, SPSS .sav, Stata .dta)",
                           file=f.name)]
@@ -519,10 +550,17 @@ def _assign_roles(tables: list[RawTable]) -> tuple[RawTables | None, list[Issue]
             note = Issue("info", "one long table (a row per fragment, patient columns repeated): "
                          "it is split into patients and fragments", file=t.label)
             return RawTables(long=t, notes=(note,)), [note]
+        if role == "patients" and "fragment_description" in match_table(
+                list(t.frame.columns), "patients"):
+            note = Issue("info", "one patients table with a fragment description column: the "
+                         "fragments are read from the descriptions", file=t.label)
+            return RawTables(patients=t, notes=(note,)), [note]
         missing = "fragments" if role == "patients" else "patients"
         return None, [Issue("error", f"only a {role} table was found; a {missing} table is "
-                            "needed too (a second file or sheet), or one long table with an "
-                            "IHC score column and the patient columns", file=t.label)]
+                            "needed too (a second file or sheet), one long table with an "
+                            "IHC score column and the patient columns, or a patients table "
+                            "with a fragment description column ('#1 3+ 80%, #2 1+')",
+                            file=t.label)]
     a, b = tables
     roles = [_role_from_name(a.label), _role_from_name(b.label)]
     if None in roles or roles[0] == roles[1]:

@@ -43,7 +43,10 @@ def column_guide() -> pd.DataFrame:
         for c in (*PATIENT_COLUMNS, *FRAGMENT_COLUMNS)
     ]
     guide = pd.DataFrame(rows)
-    guide.loc[guide["column"].isin(DATE_COLUMNS), "required"] = "instead of times"
+    patients = guide["table"] == "patients"
+    guide.loc[patients & guide["column"].isin(DATE_COLUMNS), "required"] = "instead of times"
+    guide.loc[patients & (guide["column"] == "fragment_description"), "required"] = (
+        "instead of a fragments table")
     return guide
 
 

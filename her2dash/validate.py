@@ -1,10 +1,11 @@
 """Raw tables + column mapping → a :class:`~her2dash.cohort.Cohort` and a validation report.
 
 Every problem is reported at once, each located by file, row, column and value, with what was
-expected. Errors block (``cohort`` is ``None``); warnings say which rows were left out and why;
-infos say what was assumed. ``ValidationReport.accounting`` has one line per input row — kept,
-kept but unused, left out or in error — so nothing disappears unexplained. Nothing here raises on
-bad data.
+expected. Errors block (``cohort`` is ``None``); warnings say which rows were left out and why,
+or which values the scoring criteria make unlikely; infos say what was assumed, and list every
+value read other than as written (``'３＋' read as 3+``) once per distinct original.
+``ValidationReport.accounting`` has one line per input row — kept, kept but unused, left out or
+in error — so nothing disappears unexplained. Nothing here raises on bad data.
 """
 
 from __future__ import annotations
@@ -15,20 +16,34 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from her2dash.cohort import Cohort, response_categorical
-from her2dash.columns import SPECS, ColumnMapping, ColumnSpec, Table, match_columns, unmatched
+from her2dash.cohort import OPTIONAL_FRAGMENT_FIELDS, Cohort, response_categorical
+from her2dash.columns import (
+    SHARED_COLUMNS,
+    SPECS,
+    ColumnMapping,
+    ColumnSpec,
+    Table,
+    match_columns,
+    unmatched,
+)
 from her2dash.dates import DateOptions, derive_os, derive_pfs
+from her2dash.fragment_checks import check_fragments
 from her2dash.ingest import DEFAULT_MAX_BYTES, InputFile, RawTable, RawTables, read_files
 from her2dash.results import Issue
 from her2dash.values import (
+    DESCRIPTION_EXPECTED,
     Parsed,
+    ParseOptions,
     as_text,
+    describe_fragments,
     distinct,
     infer_covariate,
     parse_category,
     parse_date,
+    parse_description,
     parse_event,
     parse_id,
+    parse_ish_status,
     parse_number,
     parse_response,
     parse_score,
@@ -45,7 +60,10 @@ LEFT_OUT = "left out"
 ERROR = "error"
 
 _MINIMUM = {"pfs_months": 0.0, "os_months": 0.0, "age": 0.0, "cea": 0.0, "ca199": 0.0,
-            "best_pct_change": -100.0}
+            "best_pct_change": -100.0, "tumor_cells": 0.0, "tumor_area_mm2": 0.0,
+            "her2_copy_number": 0.0}
+_DATE_EXPECTED = ("YYYY-MM-DD (also YYYY/MM/DD, DD.MM.YYYY, a Japanese era date such as "
+                  "H30.4.1 or 平成30年4月1日, or an Excel date cell)")
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,13 +108,14 @@ def load_cohort(
     mapping: ColumnMapping | None = None,
     encoding: str | None = None,
     dates: DateOptions | None = None,
+    parsing: ParseOptions | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> tuple[Cohort | None, ValidationReport]:
     """Read, match and validate in one call (the CLI's and the demo's path)."""
     raw, issues = read_files(files, encoding=encoding, max_bytes=max_bytes)
     if raw is None:
         return None, ValidationReport(tuple(issues))
-    cohort, report = build_cohort(raw, mapping, dates=dates)
+    cohort, report = build_cohort(raw, mapping, dates=dates, parsing=parsing)
     read_notes = [i for i in issues if i not in report.issues]
     return cohort, ValidationReport(tuple(read_notes) + report.issues, report.accounting,
                                     report.mapping)
@@ -106,9 +125,30 @@ def auto_mapping(raw: RawTables) -> ColumnMapping:
     """The automatic column match for ``raw`` (the upload page starts from it)."""
     if raw.long is not None:
         cols = list(raw.long.frame.columns)
-        return match_columns(cols, cols)
-    assert raw.patients is not None and raw.fragments is not None
-    return match_columns(list(raw.patients.frame.columns), list(raw.fragments.frame.columns))
+        return _shared_by_values(raw.long, match_columns(cols, cols))
+    assert raw.patients is not None
+    fragment_columns = list(raw.fragments.frame.columns) if raw.fragments is not None else None
+    return match_columns(list(raw.patients.frame.columns), fragment_columns)
+
+
+def _shared_by_values(table: RawTable, mapping: ColumnMapping) -> ColumnMapping:
+    """In a long table, a column both tables know (``specimen_type``) belongs to the fragments
+    only if its values vary within a patient; one value per patient is the patient's own
+    (biopsy/surgical, what the Specimens page compares), as in a two-table upload."""
+    pid = mapping.source_for("fragments", "patient_id")
+    if pid is None or pid not in table.frame.columns:
+        return mapping
+    ids = as_text(table.frame[pid])
+    for name in SHARED_COLUMNS:
+        source = mapping.source_for("fragments", name)
+        if source is None or source not in table.frame.columns:
+            continue
+        folded = as_text(table.frame[source]).str.lower()
+        varies = folded.where(folded != "").groupby(ids.to_numpy()).nunique().gt(1).any()
+        if not varies and mapping.source_for("patients", name) is None:
+            mapping = mapping.with_column("fragments", name, None).with_column(
+                "patients", name, source)
+    return mapping
 
 
 def source_columns(raw: RawTables) -> dict[Table, tuple[str, ...]]:
@@ -117,9 +157,10 @@ def source_columns(raw: RawTables) -> dict[Table, tuple[str, ...]]:
     if raw.long is not None:
         cols = tuple(map(str, raw.long.frame.columns))
         return {"patients": cols, "fragments": cols}
-    assert raw.patients is not None and raw.fragments is not None
+    assert raw.patients is not None
+    fragments = raw.fragments.frame.columns if raw.fragments is not None else ()
     return {"patients": tuple(map(str, raw.patients.frame.columns)),
-            "fragments": tuple(map(str, raw.fragments.frame.columns))}
+            "fragments": tuple(map(str, fragments))}
 
 
 def build_cohort(
@@ -127,10 +168,15 @@ def build_cohort(
     mapping: ColumnMapping | None = None,
     *,
     dates: DateOptions | None = None,
+    parsing: ParseOptions | None = None,
 ) -> tuple[Cohort | None, ValidationReport]:
-    """Validate ``raw`` under ``mapping`` (automatic when ``None``) and build the cohort."""
+    """Validate ``raw`` under ``mapping`` (automatic when ``None``) and build the cohort.
+
+    ``parsing`` says how ambiguous cells are read (a % range such as ``90-100`` is an error
+    unless a range policy is chosen); see :class:`~her2dash.values.ParseOptions`.
+    """
     mapping = mapping or auto_mapping(raw)
-    v = _Validator(raw, mapping, dates or DateOptions())
+    v = _Validator(raw, mapping, dates or DateOptions(), parsing or ParseOptions())
     cohort = v.run()
     return cohort, ValidationReport(tuple(v.issues), v.accounting(), mapping)
 
@@ -170,12 +216,17 @@ def _accounting_frame(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 class _Validator:
-    def __init__(self, raw: RawTables, mapping: ColumnMapping, dates: DateOptions) -> None:
+    def __init__(self, raw: RawTables, mapping: ColumnMapping, dates: DateOptions,
+                 parsing: ParseOptions) -> None:
         self.raw = raw
         self.mapping = mapping
         self.dates = dates
+        self.parsing = parsing
         self.issues: list[Issue] = []
         self.fates: list[_Rows] = []
+        # One per source of fragment rows (the fragments table, the descriptions); a fragment
+        # frame's ``_src`` column says which, ``_i`` its row there.
+        self.fragment_fates: list[_Rows] = []
 
     # -- issue helpers ----------------------------------------------------------------------
 
@@ -205,6 +256,52 @@ class _Validator:
                      f"(rows {_row_list(rest)})", file=table.label, column=column,
                      expected=expected)
 
+    def flag(self, table: RawTable, fate: _Rows, mask: np.ndarray, severity: str,
+             sources: Sequence[str], message: str, expected: str, ids: np.ndarray) -> None:
+        """Report each row in ``mask`` (the first :data:`MAX_LISTED`, then a count), naming
+        the fragment by ``ids`` and quoting every column of ``sources`` as written; an error
+        also marks the rows."""
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            return
+        column = " + ".join(sources)
+        if severity == "error":
+            fate.mark(mask, ERROR, f"{column}: {message}")
+        head = idx[:MAX_LISTED]
+        texts = {s: as_text(table.frame[s].iloc[head]).tolist() for s in sources
+                 if s in table.frame.columns}
+        for k, i in enumerate(head):
+            shown = ", ".join(f"{s} = {texts[s][k] or 'blank'}" for s in texts)
+            self.add(severity, f"{message} (fragment {ids[i]})", file=table.label,
+                     row=int(table.row_numbers[i]), column=column, value=_clip(shown),
+                     expected=expected)
+        if len(idx) > MAX_LISTED:
+            rest = table.row_numbers[idx[MAX_LISTED:]]
+            self.add(severity, f"{message}: {len(rest):,} more rows like this "
+                     f"(rows {_row_list(rest)})", file=table.label, column=column,
+                     expected=expected)
+
+    def coercions(self, table: RawTable, source: str, p: Parsed) -> None:
+        """List every cell read other than as written, one line per distinct original (with a
+        count and example rows), so 10,000 identical coercions are one line."""
+        mask = p.notes()
+        if not mask.any() or p.detail is None:
+            return
+        idx = np.flatnonzero(mask)
+        cells = pd.DataFrame({"original": as_text(table.frame[source].iloc[idx]).to_numpy(),
+                              "read": p.detail[idx], "row": table.row_numbers[idx]})
+        groups = cells.groupby(["original", "read"], sort=False)["row"]
+        for n, ((original, read), rows) in enumerate(groups):
+            if n == MAX_LISTED:
+                rest = groups.ngroups - MAX_LISTED
+                self.add("info", f"{rest:,} more distinct values of this column were read "
+                         "other than as written", file=table.label, column=source)
+                break
+            count = f"{len(rows):,} cell{'s' if len(rows) > 1 else ''}"
+            self.add("info", f"{_clip(original)!r} read as {read}: {count} (rows "
+                     f"{_row_list(rows.to_numpy())})", file=table.label,
+                     row=int(rows.iloc[0]), column=source)
+
     def accounting(self) -> pd.DataFrame:
         return _accounting_frame([f.frame() for f in self.fates])
 
@@ -215,11 +312,20 @@ class _Validator:
             patients, fragments = self._split_long(self.raw.long)
             if patients is None or fragments is None:
                 return None
+            pat_table = self.raw.long
         else:
-            assert self.raw.patients is not None and self.raw.fragments is not None
-            patients = self._patients(self.raw.patients)
-            fragments = self._fragments(self.raw.fragments)
-        if patients is None or fragments is None:
+            assert self.raw.patients is not None
+            pat_table = self.raw.patients
+            patients = self._patients(pat_table)
+            fragments = None
+            if self.raw.fragments is not None:
+                fragments = self._fragments(self.raw.fragments)
+                if fragments is None:
+                    return None
+        if patients is None:
+            return None
+        patients, fragments = self._described(pat_table, patients, fragments)
+        if fragments is None:
             return None
         return self._link(patients, fragments)
 
@@ -238,51 +344,75 @@ class _Validator:
                      column=s)
         return not missing and not absent
 
+    def _bad(self, table: RawTable, fate: _Rows, p: Parsed, source: str, message: str,
+             expected: str, mask: np.ndarray | None = None) -> None:
+        """Report the bad cells of ``p`` (within ``mask``): those with a specific reason under
+        it, the rest under ``message``."""
+        bad = p.bad if mask is None else p.bad & mask
+        specific = p.reasons() & bad
+        if specific.any() and p.detail is not None:
+            for reason in dict.fromkeys(p.detail[specific]):
+                self.cells(table, fate, specific & (p.detail == reason), source, str(reason),
+                           expected)
+        self.cells(table, fate, bad & ~specific, source, message, expected)
+
     def _parse(self, table: RawTable, fate: _Rows, spec: ColumnSpec, source: str) -> Parsed:
         s = table.frame[source]
         dc = table.decimal_comma
+        expected = spec.expected
         match spec.kind:
             case "number":
                 p = distinct(parse_number, s, decimal_comma=dc)
-                expected = spec.expected
-                self.cells(table, fate, p.bad, source, "not a number", expected)
+                self._bad(table, fate, p, source, "not a number", expected)
                 low = _MINIMUM.get(spec.name)
                 if low is not None:
                     below = ~p.bad & ~p.blank & (np.nan_to_num(p.values, nan=low) < low)
                     self.cells(table, fate, below, source, f"below {low:g}", expected)
-                    p = Parsed(np.where(below, np.nan, p.values), p.blank, p.bad | below)
+                    p = Parsed(np.where(below, np.nan, p.values), p.blank, p.bad | below,
+                               p.detail)
             case "event":
                 p = distinct(parse_event, s, decimal_comma=dc)
-                self.cells(table, fate, p.bad, source, "event must be 0 or 1", spec.expected)
+                self._bad(table, fate, p, source, "event must be 0 or 1", expected)
             case "response":
                 p = distinct(parse_response, s)
-                self.cells(table, fate, p.bad, source, "unknown response label", spec.expected)
+                self._bad(table, fate, p, source, "unknown response label", expected)
             case "yesno":
                 p = distinct(parse_yesno, s)
-                self.cells(table, fate, p.bad, source, "not a yes/no value", spec.expected)
+                self._bad(table, fate, p, source, "not a yes/no value", expected)
             case "category":
-                p = distinct(parse_category, s, spec.name)
-                self.cells(table, fate, p.bad, source, "unknown value", spec.expected)
+                p = distinct(parse_category, s, spec.vocabulary or spec.name)
+                self._bad(table, fate, p, source, "unknown value", expected)
+            case "status":
+                p = distinct(parse_ish_status, s)
+                self._bad(table, fate, p, source, "not an ISH result", expected)
             case "date":
                 p = distinct(parse_date, s)
-                expected = "YYYY-MM-DD (also YYYY/MM/DD, DD.MM.YYYY)"
                 # 03/04/2016: day-first and month-first exports both exist; say so.
                 ambiguous = p.bad & as_text(s).str.fullmatch(_SLASH_DATE).to_numpy(dtype=bool)
-                self.cells(table, fate, p.bad & ~ambiguous, source,
-                           "not a date in a known format", expected)
+                self._bad(table, fate, p, source, "not a date in a known format",
+                          _DATE_EXPECTED, ~ambiguous)
                 self.cells(table, fate, ambiguous, source, "ambiguous date: the day and the "
-                           "month cannot be told apart (DD/MM/YYYY or MM/DD/YYYY?)", expected)
+                           "month cannot be told apart (DD/MM/YYYY or MM/DD/YYYY?)",
+                           _DATE_EXPECTED)
             case "score":
                 p = distinct(parse_score, s)
-                self.cells(table, fate, p.bad, source, "not a HER2 IHC score", spec.expected)
+                self._bad(table, fate, p, source, "not a HER2 IHC score", expected)
             case "pct":
-                p = distinct(parse_number, s, decimal_comma=dc, percent=True)
-                self.cells(table, fate, p.bad, source, "not a number", spec.expected)
+                p = distinct(parse_number, s, decimal_comma=dc, percent=True,
+                             ranges=self.parsing.range_policy)
+                self._bad(table, fate, p, source, "not a number", expected)
                 out = ~p.bad & ~p.blank & ((p.values < 0) | (p.values > 100))
-                self.cells(table, fate, out, source, "% positive outside 0–100", spec.expected)
-                p = Parsed(np.where(out, np.nan, p.values), p.blank, p.bad | out)
+                what = "% positive" if spec.name == "pct_positive" else "%"
+                self.cells(table, fate, out, source, f"{what} outside 0–100", expected)
+                p = Parsed(np.where(out, np.nan, p.values), p.blank, p.bad | out, p.detail)
+            case "description":
+                # Read into fragment rows later (_described); kept as text until then.
+                text = as_text(s)
+                p = Parsed(text.to_numpy(dtype=object), (text == "").to_numpy(),
+                           np.zeros(len(s), bool))
             case _:  # id
                 p = distinct(parse_id, s)
+        self.coercions(table, source, p)
         return p
 
     def _check_present(self, table: RawTable, fate: _Rows, role: Table,
@@ -409,25 +539,32 @@ class _Validator:
     # -- fragments --------------------------------------------------------------------------
 
     def _fragments(self, table: RawTable, fate: _Rows | None = None,
-                   empty: np.ndarray | None = None) -> pd.DataFrame | None:
+                   empty: np.ndarray | None = None,
+                   mapped: dict[str, str] | None = None) -> pd.DataFrame | None:
+        """The fragment rows of ``table``; ``mapped`` (contract → source column) is given for
+        fragments read from descriptions, whose columns are the contract's own."""
         if fate is None or empty is None:
             fate = _Rows(table)
             self.fates.append(fate)
             empty = self._empty_rows(table, fate)
-        if not self._required(table, "fragments"):
-            self._check_present(table, fate, "fragments", ~empty)
-            fate.mark(~empty, ERROR, "the table lacks a required column")
-            return None
-        mapped = self.mapping.as_dict("fragments")
+        if mapped is None:
+            if not self._required(table, "fragments"):
+                self._check_present(table, fate, "fragments", ~empty)
+                fate.mark(~empty, ERROR, "the table lacks a required column")
+                return None
+            mapped = self.mapping.as_dict("fragments")
         p = {c: self._parse(table, fate, SPECS["fragments"][c], s) for c, s in mapped.items()}
         content = ~empty
         self._ids(table, fate, mapped["patient_id"], p["patient_id"], content)
         self._ids(table, fate, mapped["fragment_id"], p["fragment_id"], content)
         n = len(table.frame)
         tumour = np.ones(n, bool)
+        tumour_flag = np.full(n, np.nan)
         if "tumor_present" in p:
-            tumour = np.where(p["tumor_present"].blank, True,
-                              p["tumor_present"].values == True)  # noqa: E712
+            flag = p["tumor_present"]
+            tumour = np.where(flag.blank, True, flag.values == True)  # noqa: E712
+            tumour_flag = np.where(flag.blank | flag.bad, np.nan,
+                                   (flag.values == True).astype(float))  # noqa: E712
         score = p["ihc_score"]
         src_score = mapped["ihc_score"]
         self.cells(table, fate, content & tumour & score.blank, src_score,
@@ -445,6 +582,8 @@ class _Validator:
         else:
             defaulted = np.ones(n, bool)
             pct_values = np.full(n, np.nan)
+        defaulted, pct_values = self._derive_pct(table, p, mapped, defaulted, pct_values,
+                                                 tumour & content)
         fill = np.where(score.values >= 2, 100.0, 0.0)
         pct_values = np.where(defaulted | ~tumour, np.where(tumour, fill, 0.0), pct_values)
         n_filled = int((defaulted & tumour & content & ~score.blank).sum())
@@ -457,17 +596,69 @@ class _Validator:
             "patient_id": p["patient_id"].values, "fragment_id": p["fragment_id"].values,
             "tumor_present": tumour, "ihc_score": score.values.astype(np.int8),
             "pct_positive": pct_values, "pct_defaulted": defaulted & tumour,
-            "_row": table.row_numbers, "_i": np.arange(n),
         })
+        ids = (frame["patient_id"].astype(str).to_numpy() + " / "
+               + frame["fragment_id"].astype(str).to_numpy())
+        optional = self._optional_columns(p)
+        if optional:
+            checked: dict[str, np.ndarray] = {c: p[c].values for c in optional}
+            if "pct_positive" in p:
+                checked["pct_positive"] = np.where(p["pct_positive"].blank, np.nan,
+                                                   p["pct_positive"].values)
+            for check in check_fragments(checked, score=score.values, tumour=tumour,
+                                         tumour_flag=tumour_flag, content=content):
+                sources = [mapped.get(c, c) for c in check.columns if c in mapped]
+                self.flag(table, fate, check.mask, check.severity, sources, check.message,
+                          check.expected, ids)
+            for c, v in optional.items():
+                frame[c] = v
+        frame["_row"] = table.row_numbers
+        frame["_i"] = np.arange(n)
+        frame["_src"] = len(self.fragment_fates)
         key = frame["patient_id"].astype(str) + "\x1f" + frame["fragment_id"].astype(str)
         dup = key.duplicated(keep=False).to_numpy() & content & ~p["fragment_id"].blank
-        self._duplicates(table, fate, dup, frame["patient_id"].astype(str).to_numpy() + " / "
-                         + frame["fragment_id"].astype(str).to_numpy(), mapped["fragment_id"],
+        self._duplicates(table, fate, dup, ids, mapped["fragment_id"],
                          "the same fragment_id appears twice for one patient")
         no_tumour = content & ~tumour
         fate.mark(no_tumour, UNUSED, "no tumour cells in this fragment")
-        self._fragment_fate = fate
+        self.fragment_fates.append(fate)
         return frame[content & ~p["patient_id"].blank]
+
+    def _derive_pct(self, table: RawTable, p: dict[str, Parsed], mapped: dict[str, str],
+                    defaulted: np.ndarray, pct_values: np.ndarray, used: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """% positive from pct_2plus + pct_3plus where it is blank or absent and both are
+        given: the contract's definition, preferred to defaulting from the score."""
+        if "pct_2plus" not in p or "pct_3plus" not in p:
+            return defaulted, pct_values
+        p2, p3 = p["pct_2plus"], p["pct_3plus"]
+        derive = defaulted & used & ~p2.blank & ~p2.bad & ~p3.blank & ~p3.bad
+        if not derive.any():
+            return defaulted, pct_values
+        total = np.where(derive, p2.values + p3.values, np.nan)
+        self.add("info", f"% positive derived as pct_2plus + pct_3plus on {int(derive.sum()):,} "
+                 f"fragment(s) where it {'is blank' if 'pct_positive' in p else 'is not given'} "
+                 f"(rows {_row_list(table.row_numbers[derive])})", file=table.label,
+                 column=mapped.get("pct_positive", "pct_positive"))
+        return defaulted & ~derive, np.where(derive, np.minimum(total, 100.0), pct_values)
+
+    def _optional_columns(self, p: dict[str, Parsed]) -> dict[str, object]:
+        """The optional fragment columns given, typed as :class:`Cohort` documents them."""
+        out: dict[str, object] = {}
+        for name in OPTIONAL_FRAGMENT_FIELDS:
+            if name not in p:
+                continue
+            kind = SPECS["fragments"][name].kind
+            values = p[name].values
+            if kind == "status":
+                out[name] = pd.array(values, dtype="boolean")
+            elif kind == "date":
+                out[name] = values.astype("datetime64[ns]")
+            elif kind == "category":
+                out[name] = np.where(p[name].bad | p[name].blank, None, values).astype(object)
+            else:
+                out[name] = np.asarray(values, dtype=float)
+        return out
 
     # -- long table -------------------------------------------------------------------------
 
@@ -540,20 +731,22 @@ class _Validator:
     # -- linking ----------------------------------------------------------------------------
 
     def _link(self, patients: pd.DataFrame, fragments: pd.DataFrame) -> Cohort | None:
-        frag_fate = self._fragment_fate
         pat_fate = self.fates[0]
         long = self.raw.long is not None
         known = fragments["patient_id"].isin(patients["patient_id"]).to_numpy()
         if (~known).any():
-            unknown = fragments.loc[~known]
-            mask = np.isin(np.arange(len(frag_fate.rank)), unknown["_i"].to_numpy())
-            frag_fate.mark(mask, LEFT_OUT, "its patient_id is not in the patients table")
-            ids = list(dict.fromkeys(unknown["patient_id"].astype(str)))
-            self.add("warning", f"{len(unknown):,} fragment row(s) of {len(ids):,} patient id(s) "
-                     f"not in the patients table were left out: {_id_list(ids)} "
-                     f"(rows {_row_list(unknown['_row'].to_numpy())})",
-                     file=frag_fate.label, column=self.mapping.source_for("fragments",
-                                                                           "patient_id") or "")
+            for src, frag_fate in enumerate(self.fragment_fates):
+                unknown = fragments.loc[~known & (fragments["_src"] == src).to_numpy()]
+                if unknown.empty:
+                    continue
+                mask = np.isin(np.arange(len(frag_fate.rank)), unknown["_i"].to_numpy())
+                frag_fate.mark(mask, LEFT_OUT, "its patient_id is not in the patients table")
+                ids = list(dict.fromkeys(unknown["patient_id"].astype(str)))
+                self.add("warning", f"{len(unknown):,} fragment row(s) of {len(ids):,} patient "
+                         f"id(s) not in the patients table were left out: {_id_list(ids)} "
+                         f"(rows {_row_list(unknown['_row'].to_numpy())})",
+                         file=frag_fate.label, column=self.mapping.source_for(
+                             "fragments", "patient_id") or "")
         fragments = fragments[known]
         tumour_ids = set(fragments.loc[fragments["tumor_present"], "patient_id"])
         no_tumour = ~patients["patient_id"].isin(tumour_ids).to_numpy()
@@ -561,22 +754,24 @@ class _Validator:
             gone = patients.loc[no_tumour]
             ids = gone["patient_id"].astype(str).tolist()
             reason = "no tumour-containing fragment: the patient cannot be classified"
-            if long:
-                mask = np.isin(frag_fate.rows, fragments.loc[
-                    fragments["patient_id"].isin(ids), "_row"].to_numpy())
-                frag_fate.mark(mask, LEFT_OUT, reason)
-            else:
+            theirs = fragments["patient_id"].isin(ids).to_numpy()
+            for src, frag_fate in enumerate(self.fragment_fates):
+                mine = fragments.loc[theirs & (fragments["_src"] == src).to_numpy()]
+                if long and frag_fate is pat_fate:
+                    frag_fate.mark(np.isin(frag_fate.rows, mine["_row"].to_numpy()), LEFT_OUT,
+                                   reason)
+                else:
+                    frag_fate.mark(np.isin(np.arange(len(frag_fate.rank)), mine["_i"]),
+                                   LEFT_OUT, "its patient has no tumour-containing fragment")
+            if not long:
                 pat_fate.mark(np.isin(pat_fate.rows, gone["_row"].to_numpy()), LEFT_OUT, reason)
-                frag_mask = np.isin(np.arange(len(frag_fate.rank)),
-                                    fragments.loc[fragments["patient_id"].isin(ids), "_i"])
-                frag_fate.mark(frag_mask, LEFT_OUT, "its patient has no tumour-containing "
-                               "fragment")
             self.add("warning", f"{len(ids):,} patient(s) left out of every analysis, with no "
                      f"tumour-containing fragment: {_id_list(ids)}", file=pat_fate.label)
             patients = patients[~no_tumour]
             fragments = fragments[fragments["patient_id"].isin(patients["patient_id"])]
         if any(i.severity == "error" for i in self.issues):
             return None
+        fragments = self._timepoints(patients, fragments)
         patients = self._derive_times(patients)
         if patients is None:
             return None
@@ -585,8 +780,132 @@ class _Validator:
         self._endpoint_notes(patients, pat_fate.label)
         patients = patients.drop(columns=["_row"]).set_index("patient_id")
         covariates = tuple(c for c in patients.columns if c not in SPECS["patients"])
-        return Cohort(patients, fragments.drop(columns=["_row", "_i"]).reset_index(drop=True),
-                      source=pat_fate.label, covariates=covariates)
+        fragments = fragments.drop(columns=["_row", "_i", "_src"]).reset_index(drop=True)
+        return Cohort(patients, fragments, source=pat_fate.label, covariates=covariates)
+
+    def _timepoints(self, patients: pd.DataFrame, fragments: pd.DataFrame) -> pd.DataFrame:
+        """``timepoint`` from ``specimen_date`` and the patient's ``therapy_start`` where it is
+        not given: on or before the start of therapy is baseline, after it post-progression
+        (the contract's two timepoints); a given timepoint that the dates contradict is kept,
+        with a warning."""
+        if "specimen_date" not in fragments.columns:
+            return fragments
+        dated = fragments["specimen_date"].notna().to_numpy()
+        label = self.fragment_fates[0].label if self.fragment_fates else ""
+        if "therapy_start" not in patients.columns:
+            if dated.any() and "timepoint" not in fragments.columns:
+                self.add("info", "specimen_date is given but therapy_start is not, so no "
+                         "timepoint can be derived from it", file=label)
+            return fragments
+        start = fragments["patient_id"].map(
+            patients.set_index("patient_id")["therapy_start"]).to_numpy(dtype="datetime64[ns]")
+        taken = fragments["specimen_date"].to_numpy(dtype="datetime64[ns]")
+        both = dated & ~np.isnat(start)
+        from_dates = np.where(taken <= start, "baseline", "post-progression").astype(object)
+        given = (fragments["timepoint"].to_numpy(dtype=object) if "timepoint" in
+                 fragments.columns else np.full(len(fragments), None, dtype=object))
+        blank = pd.isna(given)
+        derive = both & blank
+        fragments = fragments.copy()
+        if derive.any():
+            fragments["timepoint"] = np.where(derive, from_dates, given)
+            n_base = int((derive & (from_dates == "baseline")).sum())
+            self.add("info", f"timepoint derived from specimen_date and the patient's "
+                     f"therapy_start on {int(derive.sum()):,} fragment(s): {n_base:,} baseline "
+                     f"(taken on or before the start of therapy), {int(derive.sum()) - n_base:,} "
+                     "post-progression (taken after it)", file=label, column="timepoint")
+        undated = dated & np.isnat(start) & blank
+        if undated.any():
+            self.add("info", f"{int(undated.sum()):,} fragment(s) have a specimen_date but "
+                     "their patient has no therapy_start: their timepoint is left blank",
+                     file=label, column="timepoint")
+        clash = both & ~blank & (given != from_dates)
+        for row, pid, fid, tp, when in list(zip(
+                fragments["_row"].to_numpy()[clash], fragments["patient_id"].to_numpy()[clash],
+                fragments["fragment_id"].to_numpy()[clash], given[clash],
+                taken[clash].astype("datetime64[D]"), strict=True))[:MAX_LISTED]:
+            self.add("warning", f"fragment {pid} / {fid} is given as {tp} but was taken on "
+                     f"{when}, {'after' if tp == 'baseline' else 'on or before'} the start of "
+                     "therapy; the given timepoint is kept", file=label, row=int(row),
+                     column="timepoint")
+        return fragments
+
+    # -- fragments written in a patients column ------------------------------------------------
+
+    def _described(self, table: RawTable, patients: pd.DataFrame,
+                   fragments: pd.DataFrame | None
+                   ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        """Fragment rows read from the patients' ``fragment_description`` column, added to
+        those of a fragments table (a patient may not have both)."""
+        if "fragment_description" not in patients.columns:
+            if fragments is None:
+                self.add("error", "no fragments were given: upload a fragments table, or map a "
+                         "patients column with fragment descriptions ('#1 3+ 80%, #2 1+') to "
+                         "fragment_description", file=table.label,
+                         column="fragment_description", expected=DESCRIPTION_EXPECTED)
+            return patients, fragments
+        source = self.mapping.source_for("patients", "fragment_description") or ""
+        texts = patients["fragment_description"].to_numpy(dtype=object)
+        patients = patients.drop(columns=["fragment_description"])
+        pat_fate = self.fates[0]
+        rows: list[tuple[str, str, str, str, str, int]] = []
+        failed: list[int] = []
+        listed = 0
+        for pid, text, row in zip(patients["patient_id"], texts, patients["_row"], strict=True):
+            if not text:
+                continue
+            found, why = parse_description(str(text))
+            if why:
+                failed.append(int(row))
+                if len(failed) <= MAX_LISTED:
+                    self.add("error", f"the fragment description of patient {pid!r} cannot be "
+                             f"read: {why}", file=table.label, row=int(row), column=source,
+                             value=_clip(str(text)), expected=DESCRIPTION_EXPECTED)
+                continue
+            if listed < MAX_LISTED:
+                self.add("info", f"{_clip(str(text))!r} read as fragments "
+                         f"{describe_fragments(found)} (patient {pid})", file=table.label,
+                         row=int(row), column=source)
+            listed += 1
+            rows.extend((pid, f.fragment_id, "1" if f.tumor_present else "0", f.ihc_score,
+                         f.pct_positive, int(row)) for f in found)
+        if failed:
+            pat_fate.mark(np.isin(pat_fate.rows, failed), ERROR,
+                          f"{source}: the fragment description cannot be read")
+            if len(failed) > MAX_LISTED:
+                self.add("error", f"{len(failed) - MAX_LISTED:,} more fragment descriptions "
+                         f"cannot be read (rows {_row_list(np.asarray(failed[MAX_LISTED:]))})",
+                         file=table.label, column=source, expected=DESCRIPTION_EXPECTED)
+        if listed > MAX_LISTED:
+            self.add("info", f"{listed - MAX_LISTED:,} more fragment descriptions were read "
+                     "into fragments the same way", file=table.label, column=source)
+        if not rows:
+            if fragments is None and not failed:
+                self.add("error", f"the fragment description column {source!r} is empty and "
+                         "no fragments table was given: there are no fragments",
+                         file=table.label, column=source, expected=DESCRIPTION_EXPECTED)
+            return patients, None if fragments is None or failed else fragments
+        columns = ("patient_id", "fragment_id", "tumor_present", "ihc_score", "pct_positive")
+        frame = pd.DataFrame([r[:5] for r in rows], columns=list(columns), dtype=object)
+        described = RawTable(f"{table.label} › {source}", frame,
+                             np.array([r[5] for r in rows]), "fragment descriptions")
+        got = self._fragments(described, mapped={c: c for c in columns})
+        if got is None:
+            return patients, None
+        if fragments is not None:
+            both = sorted(set(got["patient_id"]) & set(fragments["patient_id"]))
+            for pid in both[:MAX_LISTED]:
+                row = int(patients.loc[patients["patient_id"] == pid, "_row"].iloc[0])
+                self.add("error", f"patient {pid!r} has fragments both as fragment rows and "
+                         f"in its fragment description ({source}): give them once",
+                         file=table.label, row=row, column=source,
+                         expected="fragments in one place per patient")
+            if both:
+                pat_fate.mark(np.isin(pat_fate.rows, patients.loc[patients["patient_id"].isin(
+                    both), "_row"]), ERROR, "fragments given twice (table and description)")
+                return patients, None
+            got = pd.concat([fragments, got], ignore_index=True)
+        return patients, got
 
     def _derive_times(self, patients: pd.DataFrame) -> pd.DataFrame | None:
         dates = [c for c in ("therapy_start", "progression_date", "death_date",

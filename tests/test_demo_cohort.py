@@ -44,6 +44,8 @@ PATIENT_COLUMNS = [
     "ca199",
 ]
 FRAGMENT_COLUMNS = ["patient_id", "fragment_id", "tumor_present", "ihc_score", "pct_positive"]
+OPTIONAL_FRAGMENT_COLUMNS = ["pct_1plus", "pct_2plus", "pct_3plus", "tumor_cells", "ish_ratio",
+                             "ish_status", "ish_pct_amplified", "her2_copy_number", "timepoint"]
 YES_NO = [
     "visceral_metastasis",
     "previous_gastrectomy",
@@ -100,7 +102,7 @@ def _count(df: pd.DataFrame, mask: pd.Series) -> tuple[int, int]:
 
 def test_columns_and_values(patients: pd.DataFrame, fragments: pd.DataFrame) -> None:
     assert list(patients.columns) == PATIENT_COLUMNS
-    assert list(fragments.columns) == FRAGMENT_COLUMNS
+    assert list(fragments.columns) == FRAGMENT_COLUMNS + OPTIONAL_FRAGMENT_COLUMNS
     assert len(patients) == 87
     assert patients["patient_id"].is_unique
     assert patients["patient_id"].str.fullmatch(r"SYN-\d{3}").all()
@@ -339,6 +341,79 @@ def test_follow_up_within_study_window(cohort: pd.DataFrame) -> None:
 def test_responders_tend_to_longer_pfs(cohort: pd.DataFrame) -> None:
     pfs = cohort.groupby(cohort["best_response"].isin(["CR", "PR"]))["pfs_months"].median()
     assert pfs[True] > pfs[False]
+
+
+# ------------------------------------------------------------------------------ optional columns
+
+
+def test_intensity_shares_agree_with_score_and_pct_positive(fragments: pd.DataFrame) -> None:
+    tumour = fragments[fragments["tumor_present"] == 1]
+    shares = tumour[["pct_1plus", "pct_2plus", "pct_3plus"]]
+    assert shares.notna().all().all()
+    assert (shares % 5 == 0).all().all()  # pathologists' 5 % steps, as pct_positive
+    assert (tumour["pct_2plus"] + tumour["pct_3plus"] == tumour["pct_positive"]).all()
+    assert (shares.sum(axis=1) <= 100).all()
+    by_score = tumour.groupby("ihc_score")
+    assert (by_score["pct_3plus"].min()["3+"]) >= 10
+    assert by_score["pct_3plus"].max()[["0", "1+", "2+"]].eq(0).all()
+    assert by_score["pct_2plus"].max()[["0", "1+"]].eq(0).all()
+    assert by_score["pct_1plus"].min()["1+"] >= 10 and by_score["pct_1plus"].max()["0"] <= 5
+    free = fragments[fragments["tumor_present"] == 0]
+    assert free[["pct_1plus", "pct_2plus", "pct_3plus"]].isna().all().all()
+    assert (free["tumor_cells"] == 0).all()
+
+
+def test_tumour_cells_are_plausible_counts(fragments: pd.DataFrame) -> None:
+    cells = fragments.loc[fragments["tumor_present"] == 1, "tumor_cells"]
+    assert cells.between(50, 3000).all() and 250 <= cells.median() <= 600
+
+
+def test_ish_on_2plus_and_some_3plus_amplified_mostly_in_fish_positive(
+        cohort: pd.DataFrame, fragments: pd.DataFrame) -> None:
+    tested = fragments["ish_ratio"].notna()
+    assert (tested == fragments["ish_status"].notna()).all()
+    assert (tested == fragments["her2_copy_number"].notna()).all()
+    assert tested[fragments["ihc_score"] == "2+"].all()
+    assert 0.1 < tested[fragments["ihc_score"] == "3+"].mean() < 0.6
+    assert not tested[fragments["ihc_score"].isin(["0", "1+"])].any()
+    amplified = fragments["ish_status"] == "amplified"
+    assert (amplified[tested] == (fragments.loc[tested, "ish_ratio"] >= 2.0)).all()
+    assert fragments.loc[tested, "ish_pct_amplified"].between(0, 100).all()
+    status = fragments["patient_id"].map(cohort.set_index("patient_id")["her2_status"])
+    fish_2plus = tested & (status == "IHC2+FISH+") & (fragments["ihc_score"] == "2+")
+    assert amplified[fish_2plus].mean() >= 0.7
+    per_patient = amplified.groupby(fragments["patient_id"]).any()
+    fish_ids = cohort.loc[cohort["her2_status"] == "IHC2+FISH+", "patient_id"]
+    assert per_patient[fish_ids].all()  # each IHC2+FISH+ patient has an amplified fragment
+
+
+def test_every_fragment_is_a_baseline_biopsy(fragments: pd.DataFrame) -> None:
+    assert set(fragments["timepoint"]) == {"baseline"}
+
+
+# SHA-256 of data/demo/fragments.csv as committed before the optional columns were added
+# (7100c7a): the published columns must stay byte for byte what every count was checked on.
+PUBLISHED_FRAGMENTS_SHA256 = "06dc6a7ca47ff98f58ae9ebf2a71ae5d715f79de6739bf4771a727fc86cbdd78"
+
+
+def test_optional_columns_leave_the_published_columns_unchanged() -> None:
+    import hashlib
+
+    frame = pd.read_csv(DEMO / "fragments.csv", dtype=str, keep_default_na=False)
+    text = frame[FRAGMENT_COLUMNS].to_csv(index=False, lineterminator="\n")
+    assert hashlib.sha256(text.encode()).hexdigest() == PUBLISHED_FRAGMENTS_SHA256
+
+
+def test_demo_loads_with_its_optional_columns_and_no_warning() -> None:
+    from her2dash.cohort import OPTIONAL_FRAGMENT_FIELDS
+    from her2dash.demo import load_demo
+
+    cohort, report = load_demo()
+    assert not report.errors and not report.warnings
+    present = [c for c in OPTIONAL_FRAGMENT_FIELDS if c in cohort.fragments.columns]
+    assert present == ["pct_1plus", "pct_2plus", "pct_3plus", "tumor_cells", "ish_ratio",
+                       "ish_pct_amplified", "her2_copy_number", "ish_status", "timepoint"]
+    assert str(cohort.fragments["ish_status"].dtype) == "boolean"
 
 
 # ------------------------------------------------------------------------------ generator

@@ -10,8 +10,10 @@ from her2dash.values import (
     as_text,
     distinct,
     parse_category,
+    parse_date,
     parse_event,
     parse_id,
+    parse_ish_status,
     parse_number,
     parse_response,
     parse_score,
@@ -26,7 +28,12 @@ CELLS = {
     "score": ["3+", "IHC 2+", "1", "0", "4+", None, "", "2+ ", "３＋", "x"],
     "response": ["CR", "partial response", "sd", "PD", "NE", None, "", "??", "Stable", "pr"],
     "sex": ["M", "female", "男性", "x", None, "", "F", "m", "Male", "f"],
-    "id": ["P1", "12.0", "12", " P2 ", None, "", "007", "1.5", "NA", "P1"],
+    "id": ["P1", "12.0", "12", " P2 ", None, "", "007", "1.5", "NA", "Ｐ１"],
+    "pct": ["80%", "８０％", "90-100", "<5", "x", None, "", "55", "100-90", "ＮＡ"],
+    "date": ["2016-03-31", "H30.4.1", "42461", "60", "03/04/2016", None, "", "x", "令和元年5月1日",
+             "H31.5.1"],
+    "status": ["amplified", "陽性", "not done", "equivocal", None, "", "-", "x", "Negative", "nd"],
+    "specimen": ["biopsy", "surgical", "切除", "生検", "x", None, "", "Resection", "bx", "?"],
 }
 PARSERS = {
     "number": lambda s: parse_number(s, decimal_comma=True),
@@ -36,6 +43,10 @@ PARSERS = {
     "response": parse_response,
     "sex": lambda s: parse_category(s, "sex"),
     "id": parse_id,
+    "pct": lambda s: parse_number(s, percent=True, ranges="midpoint"),
+    "date": parse_date,
+    "status": parse_ish_status,
+    "specimen": lambda s: parse_category(s, "fragment_specimen_type"),
 }
 
 
@@ -47,6 +58,9 @@ def test_distinct_equals_cell_by_cell_parsing(kind: str) -> None:
     for field in ("blank", "bad"):
         assert np.array_equal(getattr(shortcut, field), getattr(direct, field)), field
     assert pd.Series(shortcut.values).equals(pd.Series(direct.values))
+    # The coercion notes and reasons are spread back to the rows like the values.
+    assert pd.Series(shortcut.detail).equals(pd.Series(direct.detail))
+    assert shortcut.notes().any() or kind in ("event", "number")
     assert shortcut.bad.any() or kind == "id"
 
 
