@@ -15,18 +15,26 @@ import numpy as np
 import pandas as pd
 
 from her2dash.cohort import Cohort
+from her2dash.rules import (
+    AT_CUTOFF_TOLERANCE,
+    HETEROGENEOUS,
+    HOMOGENEOUS,
+    ScoredFragments,
+    effective_pct,
+    her2_low_composition,
+    rule_availability,
+    rule_spec,
+    scored_fragments,
+)
 from her2dash.settings import Positivity, Rule, Settings
 
-HOMOGENEOUS = "homogeneous"
-HETEROGENEOUS = "heterogeneous"
+__all__ = ["HETEROGENEOUS", "HOMOGENEOUS", "effective_pct"]
+
 GROUPS = (HETEROGENEOUS, HOMOGENEOUS)  # reference group first, as in the paper
 OVERALL = "overall"
 # The paper's names for the groups, for legends, table headers and exports.
 GROUP_LABELS = {HOMOGENEOUS: "Homo-HER2", HETEROGENEOUS: "Hetero-HER2", OVERALL: "All patients"}
-
-# Rule values are means of percentages, so a patient exactly at the cutoff can land a few ulps
-# below it ((70 + 80 + 90) / 3 is 79.99999999999999 in floating point); they count as at it.
-_AT_CUTOFF_TOLERANCE = 1e-9
+_AT_CUTOFF_TOLERANCE = AT_CUTOFF_TOLERANCE  # the sweep imports this name
 
 FEATURE_COLUMNS = ("n_fragments", "n_positive", "n_3plus", "min_pct", "mean_pct",
                    "share_positive_pct")
@@ -64,54 +72,76 @@ class Classification:
         return inc["group"] == HOMOGENEOUS
 
 
-def effective_pct(fragments: pd.DataFrame, positivity: Positivity) -> np.ndarray:
-    """% of tumour cells counted positive in each fragment under ``positivity``.
 
-    With 2+/3+ positivity this is ``pct_positive``. With 3+ only, fragments scored below 3+ count
-    0 % (none of their cells reaches 3+); a 3+ fragment keeps its ``pct_positive``, which may
-    include 2+ cells: the contract records one percentage for 2+ and 3+ together.
+def scored_mask(fragments: pd.DataFrame, timepoint: str = "baseline",
+                specimen: str = "biopsy") -> np.ndarray:
+    """Fragments a classification scores: tumour-containing, of the chosen timepoint and
+    specimen type (fragments without those columns, or blank in them, are baseline biopsies)."""
+    keep = fragments["tumor_present"].to_numpy(dtype=bool).copy()
+    for column, wanted, default in (("timepoint", timepoint, "baseline"),
+                                    ("specimen_type", specimen, "biopsy")):
+        if column in fragments.columns:
+            values = fragments[column].astype(object).where(fragments[column].notna(), default)
+            keep &= values.to_numpy(dtype=object) == wanted
+        elif wanted != default:
+            keep[:] = False
+    return keep
+
+
+def _selection(settings: Settings | Positivity) -> tuple[Positivity, str, str]:
+    if isinstance(settings, Settings):
+        return settings.positivity, settings.timepoint, settings.specimen
+    return settings, "baseline", "biopsy"
+
+
+def scored(cohort: Cohort, settings: Settings | Positivity = "2+") -> ScoredFragments:
+    """The cohort's scored fragments under ``settings`` as the rules' vectorised view."""
+    positivity, timepoint, specimen = _selection(settings)
+    frags = cohort.fragments[scored_mask(cohort.fragments, timepoint, specimen)]
+    return scored_fragments(frags, pd.Index(cohort.patients.index), positivity)
+
+
+def patient_features(cohort: Cohort, settings: Settings | Positivity = "2+") -> pd.DataFrame:
+    """Per patient, over the scored fragments (:func:`scored_mask`): number, number positive,
+    number 3+, minimum and mean effective % positive, the share (%) of positive fragments, the
+    HER2-low composition, the number of other fragments with tumour left out by the timepoint /
+    specimen choice, and ``value:<rule>`` for every rule the data support.
+
+    ``settings`` may be a :class:`Settings` (positivity, timepoint and specimen) or just a
+    positivity threshold (baseline biopsies).
     """
-    pct = fragments["pct_positive"].to_numpy(dtype=float)
-    if positivity == "3+":
-        return np.where(fragments["ihc_score"].to_numpy() >= 3, pct, 0.0)
-    return pct
-
-
-def patient_features(cohort: Cohort, positivity: Positivity = "2+") -> pd.DataFrame:
-    """Per patient, over tumour-containing fragments: number, number positive, number 3+,
-    minimum and mean effective % positive, and the share (%) of positive fragments."""
-    frags = cohort.fragments[cohort.fragments["tumor_present"].to_numpy()]
-    threshold = 3 if positivity == "3+" else 2
-    score = frags["ihc_score"].to_numpy()
-    pct = effective_pct(frags, positivity)
-    codes = pd.Index(cohort.patients.index).get_indexer(frags["patient_id"])
-    n_pat = len(cohort.patients)
-    n = np.bincount(codes, minlength=n_pat)
-    n_pos = np.bincount(codes, weights=score >= threshold, minlength=n_pat)
-    n_3 = np.bincount(codes, weights=score >= 3, minlength=n_pat)
-    total = np.bincount(codes, weights=pct, minlength=n_pat)
-    min_pct = np.full(n_pat, np.inf)
-    np.minimum.at(min_pct, codes, pct)
+    f = scored(cohort, settings)
+    n = f.count()
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean_pct = total / n
-        share = 100.0 * n_pos / n
-    return pd.DataFrame(
-        {
-            "n_fragments": n.astype(np.int64),
-            "n_positive": n_pos.astype(np.int64),
-            "n_3plus": n_3.astype(np.int64),
-            "min_pct": np.where(n > 0, min_pct, np.nan),
-            "mean_pct": mean_pct,
-            "share_positive_pct": share,
-        },
-        index=cohort.patients.index,
-    )
+        mean_pct = f.total(f.pct) / n
+        share = 100.0 * f.count(f.score >= f.threshold) / n
+    out = {
+        "n_fragments": n.astype(np.int64),
+        "n_positive": f.count(f.score >= f.threshold).astype(np.int64),
+        "n_3plus": f.count(f.score >= 3).astype(np.int64),
+        "min_pct": f.minimum(f.pct),
+        "mean_pct": mean_pct,
+        "share_positive_pct": share,
+        **her2_low_composition(f),
+    }
+    tumour = cohort.fragments["tumor_present"].to_numpy(dtype=bool)
+    codes = pd.Index(cohort.patients.index).get_indexer(cohort.fragments["patient_id"])
+    out["n_other_tumour"] = (np.bincount(codes[tumour], minlength=f.n_patients) - n
+                             ).astype(np.int64)
+    for name, missing in rule_availability(cohort.fragments.columns).items():
+        if missing is None:
+            out[f"value:{name}"] = rule_spec(name).value(f)
+    return pd.DataFrame(out, index=cohort.patients.index)
 
 
 def rule_values(features: pd.DataFrame, rule: Rule) -> np.ndarray:
-    """The number each rule compares with the cutoff (homogeneous when ≥ cutoff)."""
-    column = {"every-fragment": "min_pct", "pooled": "mean_pct",
-              "fragment-share": "share_positive_pct"}[rule]
+    """The number each rule compares with the cutoff (homogeneous when ≥ cutoff; 1/0 for rules
+    without a cutoff; NaN where the rule cannot score the patient or the data lack its
+    columns)."""
+    column = f"value:{rule}"
+    if column not in features.columns:
+        rule_spec(rule)  # an unknown name raises; a known one lacks columns
+        return np.full(len(features), np.nan)
     return features[column].to_numpy(dtype=float)
 
 
@@ -123,24 +153,49 @@ def classify(cohort: Cohort, settings: Settings,
              features: pd.DataFrame | None = None) -> Classification:
     """Group every patient under ``settings`` and apply the biopsy-count and cohort filters.
 
-    ``features`` may be passed when already computed for ``settings.positivity`` (the cutoff
-    sweep does), to skip the aggregation.
+    ``features`` may be passed when already computed by :func:`patient_features` for these
+    settings (the cutoff sweep does), to skip the aggregation. A patient the rule cannot score
+    (no fragments of the chosen timepoint/specimen, a column the rule needs is blank) is left
+    out with the reason, as are those outside the filters.
     """
     if features is None:
-        features = patient_features(cohort, settings.positivity)
+        features = patient_features(cohort, settings)
+    spec = rule_spec(settings.rule)
     values = rule_values(features, settings.rule)
-    homo = is_homogeneous(values, settings.cutoff_pct)
+    homo = spec.homogeneous(values, settings.cutoff_pct)
     reason = np.full(len(features), "", dtype=object)
     notes: list[str] = []
 
     n_frag = features["n_fragments"].to_numpy()
+    other = features["n_other_tumour"].to_numpy()
+    selection = f"{settings.timepoint} {settings.specimen}"
+    none_scored = n_frag == 0
+    if none_scored.any():
+        reason[none_scored] = np.where(
+            other[none_scored] > 0,
+            f"no tumour-containing {selection} fragment (only other timepoints/specimens)",
+            f"no tumour-containing {selection} fragment")
+    missing = rule_availability(cohort.fragments.columns)[settings.rule]
+    if missing is not None:
+        notes.append(f"rule {settings.rule} {missing}, which this cohort lacks")
+        reason[reason == ""] = f"rule {settings.rule} {missing}"
+    unscored = np.isnan(values) & (reason == "")
+    reason[unscored] = f"rule {settings.rule} cannot score the patient: {spec.missing_reason}"
+
+    limited = n_frag < settings.adequate_fragments
     low, high = settings.min_fragments, settings.max_fragments
-    outside = (n_frag < low) | ((n_frag > high) if high is not None else False)
+    outside = ((n_frag < low) | ((n_frag > high) if high is not None else False)) & (reason == "")
     if outside.any():
         window = f"{low}–{high}" if high is not None else f"≥ {low}"
         counts = pd.Series(n_frag[outside]).astype(str).to_numpy(dtype=object)
         reason[outside] = (counts + f" tumour-containing fragment(s), outside the biopsy-count "
                            f"filter {window}")
+    if settings.adequate_only:
+        thin = limited & (reason == "")
+        counts = pd.Series(n_frag[thin]).astype(str).to_numpy(dtype=object)
+        reason[thin] = ("limited sampling: " + counts
+                        + f" tumour-containing fragment(s), fewer than "
+                          f"{settings.adequate_fragments}")
     for column, allowed in settings.filters:
         if column not in cohort.patients.columns:
             notes.append(f"filter on {column!r} ignored: the cohort has no such column")
@@ -153,7 +208,7 @@ def classify(cohort: Cohort, settings: Settings,
     included = reason == ""
     group = np.where(~included, "", np.where(homo, HOMOGENEOUS, HETEROGENEOUS))
     per_patient = features.assign(value=values, group=group, included=included,
-                                  exclusion_reason=reason)
+                                  exclusion_reason=reason, limited_sampling=limited)
     n_homo = int((included & homo).sum())
     n_inc = int(included.sum())
     return Classification(settings, cohort.fingerprint, per_patient, n_homo, n_inc - n_homo,

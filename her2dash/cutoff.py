@@ -24,6 +24,7 @@ from her2dash.maxstat import (
     split_sample,
 )
 from her2dash.results import Unavailable
+from her2dash.rules import rule_spec
 from her2dash.settings import ENDPOINTS, PAPER_CUTOFF_PCT, Settings
 from her2dash.sweep import SweepResult, sweep
 
@@ -53,7 +54,7 @@ def included_values(cohort: Cohort, settings: Settings, endpoint: str
     time_col, event_col = f"{endpoint}_months", f"{endpoint}_event"
     if not cohort.has(time_col) or not cohort.has(event_col):
         return Unavailable(f"the cohort has no {time_col} / {event_col} column")
-    features = patient_features(cohort, settings.positivity)
+    features = patient_features(cohort, settings)
     result = classify(cohort, settings, features)
     mask = result.per_patient["included"].to_numpy()
     values = rule_values(features, settings.rule)[mask]
@@ -66,8 +67,14 @@ def included_values(cohort: Cohort, settings: Settings, endpoint: str
 
 def explore(cohort: Cohort, settings: Settings, *, step: float = 1.0, min_group: int = 5,
             permutations: int = 1000, seed: int = 0, n_boot: int = 0,
-            split: bool = False) -> CutoffExploration:
-    """Everything the cutoff page shows, for ``settings`` with every cutoff tried."""
+            split: bool = False) -> CutoffExploration | Unavailable:
+    """Everything the cutoff page shows, for ``settings`` with every cutoff tried.
+
+    Unavailable for a rule without a cutoff (genetic, score-mix): there is nothing to move.
+    """
+    if rule_spec(settings.rule).cutoff is None:
+        return Unavailable(f"the {settings.rule} rule has no cutoff, so there is no cutoff to "
+                           "explore; choose a rule with a cutoff")
     base = sweep_settings(settings)
     result = sweep(cohort, base, step=step, min_group=min_group)
     optimal: dict[str, MaxStatResult | Unavailable] = {}

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from her2dash.classify import HETEROGENEOUS, HOMOGENEOUS, patient_features
+from her2dash.classify import HETEROGENEOUS, HOMOGENEOUS, patient_features, rule_values
 from her2dash.cohort import Cohort
 from her2dash.cox import HazardRatio, hazard_ratio
 from her2dash.results import Unavailable
@@ -81,20 +81,19 @@ def flips(cohort: Cohort, settings: Settings, cutoff_from: float,
     The hazard ratios are ``coxph(Surv(t, e) ~ homo)`` at each cutoff (Efron), as
     :func:`her2dash.cox.hazard_ratio`.
     """
-    features = patient_features(cohort, settings.positivity)
+    features = patient_features(cohort, settings)
     cuts = np.array([cutoff_from, cutoff_to], dtype=float)
     positions, homo = cutoff_groups(cohort, settings, cuts, features)
     before, after = homo[:, 0], homo[:, 1]
     moved = before != after
     rows = positions[moved]
     ids = cohort.patients.index[rows].astype(str)
-    column = {"every-fragment": "min_pct", "pooled": "mean_pct",
-              "fragment-share": "share_positive_pct"}[settings.rule]
+    values = rule_values(features, settings.rule)[rows]
     feats = features.iloc[rows]
     patients = pd.DataFrame({
         "patient_id": ids,
         "direction": np.where(after[moved], TO_HOMOGENEOUS, TO_HETEROGENEOUS),
-        "value": feats[column].to_numpy(dtype=float),
+        "value": values,
         "n_fragments": feats["n_fragments"].to_numpy(),
         "min_pct": feats["min_pct"].to_numpy(dtype=float),
         "mean_pct": feats["mean_pct"].to_numpy(dtype=float),

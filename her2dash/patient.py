@@ -19,17 +19,18 @@ import pandas as pd
 from her2dash.classify import (
     HETEROGENEOUS,
     HOMOGENEOUS,
-    effective_pct,
-    is_homogeneous,
     patient_features,
     rule_values,
+    scored,
+    scored_mask,
 )
 from her2dash.cohort import SCORE_LABELS, Cohort
 from her2dash.results import Unavailable
+from her2dash.rules import RULE_COLUMNS, PatientFragments, RuleSpec, rule_availability, rule_spec
 from her2dash.settings import Positivity, Rule, Settings
 
 PATIENT_FIELDS = ("fragment_id", "tumor_present", "ihc_score", "pct_positive")
-STRIP_CUTOFFS = np.arange(0.0, 101.0, 1.0)
+OPTIONAL_COLUMNS = (*RULE_COLUMNS, "timepoint", "specimen_type")
 _SCORE_CODES = {label: code for code, label in enumerate(SCORE_LABELS)}
 _YES = {"true", "yes", "y", "1", "x"}
 _NO = {"false", "no", "n", "0", ""}
@@ -105,6 +106,7 @@ def normalise_fragments(fragments: pd.DataFrame) -> pd.DataFrame | Unavailable:
     if missing:
         return Unavailable(f"the fragments have no {' / '.join(missing)} column")
     rows = []
+    kept: list[int] = []
     for i, row in enumerate(fragments.to_dict("records"), start=1):
         raw_pct = row.get("pct_positive")
         if _tumour(row.get("tumor_present")) is False and all(
@@ -132,10 +134,16 @@ def normalise_fragments(fragments: pd.DataFrame) -> pd.DataFrame | Unavailable:
             if not 0.0 <= pct <= 100.0:
                 return Unavailable(f"fragment {fid}: % positive must be 0–100, got {_pct(pct)}")
         rows.append((fid, tumour, -1 if score is None else score, pct, defaulted and tumour))
+        kept.append(i - 1)
     frame = pd.DataFrame(rows, columns=["fragment_id", "tumor_present", "ihc_score",
                                         "pct_positive", "pct_defaulted"])
     frame = frame.astype({"tumor_present": bool, "ihc_score": np.int8, "pct_positive": float,
                           "pct_defaulted": bool})
+    # Optional columns a rule reads (intensities, size, ISH) and the specimen choice ride along
+    # unchanged: the cohort's values were validated at upload.
+    for column in OPTIONAL_COLUMNS:
+        if column in fragments.columns:
+            frame[column] = fragments[column].iloc[kept].to_numpy()
     if not frame["tumor_present"].any():
         return Unavailable("no fragment contains tumour, so there is nothing to classify")
     return frame
@@ -148,75 +156,33 @@ def patient_ids(cohort: Cohort) -> tuple[str, ...]:
 def patient_fragments(cohort: Cohort, patient_id: str) -> pd.DataFrame:
     """The cohort's fragments of ``patient_id`` (file order), in :data:`PATIENT_FIELDS`."""
     frags = cohort.fragments[cohort.fragments["patient_id"].astype(str) == str(patient_id)]
-    return frags.loc[:, list(PATIENT_FIELDS)].reset_index(drop=True)
+    columns = [*PATIENT_FIELDS, *(c for c in OPTIONAL_COLUMNS if c in frags.columns)]
+    return frags.loc[:, columns].reset_index(drop=True)
 
 
-def _one_patient(frags: pd.DataFrame, settings: Settings) -> tuple[float, pd.Series]:
+def _one_patient(frags: pd.DataFrame, settings: Settings
+                 ) -> tuple[float, pd.Series, Cohort]:
     """The rule's value and the fragment features, through the cohort classification's code."""
     patients = pd.DataFrame(index=pd.Index([_TYPED_ID], name="patient_id"))
     cohort = Cohort(patients, frags.assign(patient_id=_TYPED_ID))
-    features = patient_features(cohort, settings.positivity)
-    return float(rule_values(features, settings.rule)[0]), features.iloc[0]
+    features = patient_features(cohort, settings)
+    return float(rule_values(features, settings.rule)[0]), features.iloc[0], cohort
 
 
-def _arrow(homo: bool, value_text: str, cutoff: float) -> str:
-    if homo:
-        return f"{value_text}, ≥ the {_pct(cutoff)} % cutoff → {HOMOGENEOUS}"
-    return f"{value_text}, below the {_pct(cutoff)} % cutoff → {HETEROGENEOUS}"
-
-
-def _reasons(tumour: pd.DataFrame, counted: np.ndarray, value: float, n_pos: int, homo: bool,
-             settings: Settings) -> tuple[list[str], str | None]:
-    rule, cutoff, three = settings.rule, settings.cutoff_pct, settings.positivity == "3+"
-    n = len(tumour)
-    ids = tumour["fragment_id"].to_numpy(dtype=object)
-    scores = tumour["ihc_score"].to_numpy()
-    recorded = tumour["pct_positive"].to_numpy(dtype=float)
-    reasons: list[str] = []
-    deciding: str | None = None
-    if rule == "every-fragment":
-        low = int(np.argmin(counted))  # the first lowest, in file order
-        deciding = str(ids[low])
-        if three and counted[low] != recorded[low]:
-            what = (f"scored {SCORE_LABELS[scores[low]]}, counted 0 % of tumour cells positive "
-                    f"with 3+ only ({_pct(recorded[low])} % recorded as 2+/3+)")
-        else:
-            what = f"{_pct(counted[low])} % of tumour cells positive"
-        if homo and n > 1:
-            reasons.append(f"all {n} tumour-containing fragments ≥ {_pct(cutoff)} % "
-                           f"(lowest: fragment {deciding}, {_pct(counted[low])} %) → "
-                           f"{HOMOGENEOUS}")
-        else:
-            reasons.append(_arrow(homo, f"fragment {deciding}: {what}", cutoff))
-            below = [str(f) for f, c in zip(ids, counted, strict=True)
-                     if not is_homogeneous(np.array([c]), cutoff)[0] and f != deciding]
-            if below:
-                reasons.append(f"also below the cutoff: fragment{'s' if len(below) > 1 else ''} "
-                               f"{', '.join(below)}")
-    elif rule == "pooled":
-        noun = "fragment" if n == 1 else "fragments"
-        reasons.append(_arrow(homo, f"mean {_pct(value)} % of tumour cells positive over {n} "
-                                    f"tumour-containing {noun}", cutoff))
-    else:
-        positive = "3+" if three else "2+/3+"
-        reasons.append(_arrow(homo, f"{n_pos} of {n} tumour-containing fragments scored "
-                                    f"{positive} ({_pct(value)} %)", cutoff))
-    if three:
-        # Only said when 3+-only positivity changes the count: a 2+ fragment that would be
-        # positive (share rule) or whose recorded % is above the 0 % it counts (other rules).
-        if rule == "fragment-share":
-            changed = [f"{f} (2+)" for f, s in zip(ids, scores, strict=True) if s == 2]
-        else:
-            changed = [f"{f} ({SCORE_LABELS[s]})" for f, s, c, r
-                       in zip(ids, scores, counted, recorded, strict=True) if c != r]
-        if changed:
-            if rule == "fragment-share":
-                reasons.append(f"positivity 3+ only: fragment(s) {', '.join(changed)} count as "
-                               "negative")
-            else:
-                reasons.append(f"positivity 3+ only: fragment(s) {', '.join(changed)} are below "
-                               "3+ and count 0 % positive")
-    return reasons, deciding
+def _positivity_note(p: PatientFragments, spec: RuleSpec) -> str | None:
+    """Said only when 3+-only positivity changes the count: a 2+ fragment that would be positive
+    (share rules) or whose recorded % is above the 0 % it counts (% rules)."""
+    f = p.scored
+    if f.positivity != "3+" or not spec.uses_positivity:
+        return None
+    if spec.per_fragment is None:  # rules on scores: fragment-share, score-mix
+        changed = [f"{i} (2+)" for i, s in zip(p.ids, f.score, strict=True) if s == 2]
+        return (f"positivity 3+ only: fragment(s) {', '.join(changed)} count as negative"
+                if changed else None)
+    changed = [f"{i} ({SCORE_LABELS[s]})" for i, s, c, r
+               in zip(p.ids, f.score, f.pct, f.pct_positive, strict=True) if c != r]
+    return (f"positivity 3+ only: fragment(s) {', '.join(changed)} are below 3+ and count 0 % "
+            "positive" if changed else None)
 
 
 def classify_patient(fragments: pd.DataFrame, settings: Settings) -> PatientCall | Unavailable:
@@ -236,13 +202,32 @@ def classify_patient(fragments: pd.DataFrame, settings: Settings) -> PatientCall
     frags = normalise_fragments(fragments)
     if isinstance(frags, Unavailable):
         return frags
-    value, features = _one_patient(frags, settings)
+    value, features, one = _one_patient(frags, settings)
+    spec = rule_spec(settings.rule)
+    missing = rule_availability(frags.columns)[settings.rule]
+    if missing is not None:
+        return Unavailable(f"the {settings.rule} rule {missing}, which these fragments lack")
     n = int(features["n_fragments"])
-    homo = bool(is_homogeneous(np.array([value]), settings.cutoff_pct)[0])
-    tumour = frags[frags["tumor_present"].to_numpy()]
-    counted = effective_pct(tumour, settings.positivity)
-    reasons, deciding = _reasons(tumour, counted, value, int(features["n_positive"]), homo,
-                                 settings)
+    if n == 0:
+        return Unavailable(f"no tumour-containing {settings.timepoint} {settings.specimen} "
+                           "fragment to classify")
+    if math.isnan(value):
+        return Unavailable(f"the {settings.rule} rule cannot score this patient: "
+                           f"{spec.missing_reason}")
+    homo = bool(spec.homogeneous(np.array([value]), settings.cutoff_pct)[0])
+    selected = scored_mask(frags, settings.timepoint, settings.specimen)
+    tumour = frags[selected]
+    view = PatientFragments(tumour["fragment_id"].astype(str).to_numpy(dtype=object), tumour,
+                            scored(one, settings))
+    explanation = spec.explain(view, value, settings.cutoff_pct, homo)
+    reasons = list(explanation.reasons)
+    note = _positivity_note(view, spec)
+    if note:
+        reasons.append(note)
+    other = frags.loc[frags["tumor_present"].to_numpy() & ~selected, "fragment_id"].astype(str)
+    if len(other):
+        reasons.append(f"not scored (not {settings.timepoint} {settings.specimen}): "
+                       f"fragment{'s' if len(other) > 1 else ''} {', '.join(other)}")
     ignored = frags.loc[~frags["tumor_present"].to_numpy(), "fragment_id"].astype(str).tolist()
     if ignored:
         reasons.append(f"ignored (no tumour): fragment{'s' if len(ignored) > 1 else ''} "
@@ -252,21 +237,26 @@ def classify_patient(fragments: pd.DataFrame, settings: Settings) -> PatientCall
         reasons.append(f"% positive blank, taken from the score (100 % for 2+/3+, 0 % for "
                        f"0/1+): fragment{'s' if len(defaulted) > 1 else ''} "
                        f"{', '.join(defaulted)}")
-    flip = None if is_homogeneous(np.array([value]), 100.0)[0] else value
+    top = spec.cutoff.high if spec.cutoff is not None else None
+    flip = None if top is None or spec.homogeneous(np.array([value]), top)[0] else value
     return PatientCall(
         group=HOMOGENEOUS if homo else HETEROGENEOUS, value=value, rule=settings.rule,
         cutoff_pct=float(settings.cutoff_pct), positivity=settings.positivity, n_fragments=n,
-        reasons=tuple(reasons), deciding_fragment=deciding, flip_cutoff_pct=flip)
+        reasons=tuple(reasons), deciding_fragment=explanation.deciding_fragment,
+        flip_cutoff_pct=flip)
 
 
 def classification_strip(fragments: pd.DataFrame, settings: Settings,
-                         cutoffs: np.ndarray = STRIP_CUTOFFS) -> pd.DataFrame | Unavailable:
-    """The patient's group at every cutoff (columns ``cutoff``, ``group``), rule and positivity
-    from ``settings``: where would this patient flip?"""
-    frags = normalise_fragments(fragments)
-    if isinstance(frags, Unavailable):
-        return frags
-    value, _ = _one_patient(frags, settings)
-    cut = np.asarray(cutoffs, dtype=float)
-    homo = is_homogeneous(np.full(cut.shape, value), cut)
+                         cutoffs: np.ndarray | None = None) -> pd.DataFrame | Unavailable:
+    """The patient's group at every cutoff of the rule's scale (columns ``cutoff``,
+    ``group``), rule and positivity from ``settings``: where would this patient flip?"""
+    spec = rule_spec(settings.rule)
+    if spec.cutoff is None:
+        return Unavailable(f"the {settings.rule} rule has no cutoff, so the call cannot flip "
+                           "with one")
+    call = classify_patient(fragments, settings)
+    if isinstance(call, Unavailable):
+        return call
+    cut = spec.cutoff.grid() if cutoffs is None else np.asarray(cutoffs, dtype=float)
+    homo = spec.homogeneous(np.full(cut.shape, call.value), cut)
     return pd.DataFrame({"cutoff": cut, "group": np.where(homo, HOMOGENEOUS, HETEROGENEOUS)})

@@ -12,28 +12,30 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Literal, get_args
 
-Rule = Literal["every-fragment", "pooled", "fragment-share"]
+from her2dash.rules import RULE_DEFINITIONS as RULE_DEFINITIONS
+from her2dash.rules import RULE_NAMES, rule_spec
+
+# A rule is a name in the registry of her2dash.rules (rules are data, not a Literal).
+Rule = str
 Positivity = Literal["2+", "3+"]
 Endpoint = Literal["pfs", "os"]
 ConfType = Literal["log", "log-log"]
 
-RULES: tuple[str, ...] = get_args(Rule)
+Timepoint = Literal["baseline", "post-progression"]
+Specimen = Literal["biopsy", "resection"]
+
+RULES: tuple[str, ...] = RULE_NAMES
+TIMEPOINTS: tuple[str, ...] = get_args(Timepoint)
+SPECIMENS: tuple[str, ...] = get_args(Specimen)
 POSITIVITY_THRESHOLDS: tuple[str, ...] = get_args(Positivity)
 ENDPOINTS: tuple[str, ...] = get_args(Endpoint)
 CONF_TYPES: tuple[str, ...] = get_args(ConfType)
 
-RULE_DEFINITIONS: dict[str, str] = {
-    "every-fragment": (
-        "homogeneous when every tumour-containing fragment has % positive ≥ cutoff "
-        "(the seed paper's definition at 100 %)"
-    ),
-    "pooled": "homogeneous when the mean % positive over tumour-containing fragments is ≥ cutoff",
-    "fragment-share": (
-        "homogeneous when the share of tumour-containing fragments scored positive is ≥ cutoff"
-    ),
-}
 
 PAPER_CUTOFF_PCT = 100.0
+# Published series show the positive call stabilising at 4–5 biopsy fragments (Ahn et al. 2015,
+# Gullo et al. 2015): fewer tumour-containing fragments is "limited sampling".
+ADEQUATE_FRAGMENTS = 4
 # Table 2 of the paper adjusts the HER2-group hazard ratio for age group and platinum.
 PAPER_COX_COVARIATES = ("age_group", "platinum")
 
@@ -46,6 +48,12 @@ class Settings:
     ``max_fragments`` of ``None`` means no upper limit. ``cox_covariates`` are the adjustment
     variables of the multivariable and stratified Cox models (names from
     :mod:`her2dash.covariates`); ``conf_type`` is the Kaplan–Meier band (R's default "log").
+
+    ``cutoff_pct`` is in the rule's own unit (percent for most rules, H-score points 0–300 for
+    the H-score rules; ignored by rules without a cutoff). ``timepoint`` and ``specimen`` choose
+    which fragments are scored (fragments without those columns are baseline biopsies).
+    ``adequate_fragments`` is the sampling-adequacy threshold and ``adequate_only`` keeps only
+    patients with at least that many tumour-containing fragments.
     """
 
     rule: Rule = "every-fragment"
@@ -58,6 +66,10 @@ class Settings:
     conf_level: float = 0.95
     conf_type: ConfType = "log"
     cox_covariates: tuple[str, ...] = PAPER_COX_COVARIATES
+    timepoint: Timepoint = "baseline"
+    specimen: Specimen = "biopsy"
+    adequate_fragments: int = ADEQUATE_FRAGMENTS
+    adequate_only: bool = False
 
     def __post_init__(self) -> None:
         problems = settings_problems(self)
@@ -98,10 +110,10 @@ class Settings:
         """
         settings = cls()
         ignored: list[str] = []
-        known = {f.name for f in fields(cls)}
-        for key, raw in params.items():
-            if key not in known:
-                continue
+        order = [f.name for f in fields(cls)]
+        # In field order, whatever the link's order: the rule fixes the cutoff's valid range.
+        for key, raw in sorted(((k, v) for k, v in params.items() if k in order),
+                               key=lambda kv: order.index(kv[0])):
             try:
                 candidate = replace(settings, **{key: _parse_field(key, str(raw))})
             except (ValueError, TypeError) as exc:
@@ -114,10 +126,24 @@ class Settings:
 def settings_problems(s: Settings) -> list[str]:
     """Every reason ``s`` is invalid, in words (empty when valid)."""
     problems = []
+    scale = (0.0, 100.0)
     if s.rule not in RULES:
         problems.append(f"rule must be one of {', '.join(RULES)}, got {s.rule!r}")
-    if not isinstance(s.cutoff_pct, int | float) or not 0.0 <= float(s.cutoff_pct) <= 100.0:
-        problems.append(f"cutoff_pct must be between 0 and 100, got {s.cutoff_pct!r}")
+    elif (cut := rule_spec(s.rule).cutoff) is not None:
+        scale = (cut.low, cut.high)
+    if not isinstance(s.cutoff_pct, int | float) or not scale[0] <= float(s.cutoff_pct) <= scale[1]:
+        problems.append(f"cutoff_pct must be between {scale[0]:g} and {scale[1]:g} for rule "
+                        f"{s.rule}, got {s.cutoff_pct!r}")
+    if s.timepoint not in TIMEPOINTS:
+        problems.append(f"timepoint must be one of {', '.join(TIMEPOINTS)}, got {s.timepoint!r}")
+    if s.specimen not in SPECIMENS:
+        problems.append(f"specimen must be one of {', '.join(SPECIMENS)}, got {s.specimen!r}")
+    if not isinstance(s.adequate_fragments, int) or isinstance(s.adequate_fragments, bool) \
+            or s.adequate_fragments < 1:
+        problems.append(f"adequate_fragments must be an integer ≥ 1, got "
+                        f"{s.adequate_fragments!r}")
+    if not isinstance(s.adequate_only, bool):
+        problems.append(f"adequate_only must be true or false, got {s.adequate_only!r}")
     if s.positivity not in POSITIVITY_THRESHOLDS:
         problems.append(f"positivity must be '2+' (2+/3+) or '3+', got {s.positivity!r}")
     if not isinstance(s.min_fragments, int) or s.min_fragments < 1:
@@ -151,8 +177,12 @@ def _parse_field(name: str, raw: str) -> object:
         if not math.isfinite(value):
             raise ValueError("not a finite number")
         return value
-    if name == "min_fragments":
+    if name in ("min_fragments", "adequate_fragments"):
         return int(raw)
+    if name == "adequate_only":
+        if raw.lower() not in ("true", "false", "1", "0"):
+            raise ValueError("not true or false")
+        return raw.lower() in ("true", "1")
     if name == "max_fragments":
         return None if raw.lower() in ("", "none") else int(raw)
     if name == "cox_covariates":

@@ -56,6 +56,7 @@ from her2dash.classify import (
 from her2dash.cohort import Cohort
 from her2dash.response import OBJECTIVE, _response_codes
 from her2dash.results import Unavailable
+from her2dash.rules import PERCENT, CutoffScale, rule_spec
 from her2dash.settings import ENDPOINTS, Settings
 from her2dash.survival import (
     _R_TOLERANCE,
@@ -143,20 +144,29 @@ class SweepResult:
 # ---------------------------------------------------------------------------- cutoffs, groups
 
 
-def default_cutoffs(step: float = 1.0) -> np.ndarray:
-    """0, step, 2·step, … up to 100 %, rounded to 10 decimals (0.1·3 prints as 0.3)."""
-    if not np.isfinite(step) or not 0.0 < step <= 100.0:
-        raise ValueError(f"step must be in (0, 100] percent, got {step!r}")
-    count = int(np.floor(100.0 / step + 1e-9))
-    return np.round(step * np.arange(count + 1), 10)
+def default_cutoffs(step: float = 1.0, scale: CutoffScale = PERCENT) -> np.ndarray:
+    """low, low + step, … up to the scale's high end (0–100 % unless the rule says otherwise,
+    e.g. H-score 0–300), rounded to 10 decimals (0.1·3 prints as 0.3)."""
+    span = scale.high - scale.low
+    if not np.isfinite(step) or not 0.0 < step <= span:
+        raise ValueError(f"step must be in (0, {span:g}] {scale.quantity}, got {step!r}")
+    return scale.grid(step)
 
 
-def _check_cutoffs(cutoffs: object) -> np.ndarray:
+def rule_scale(settings: Settings) -> CutoffScale:
+    """The rule's cutoff scale; a rule without a cutoff cannot be swept (ValueError)."""
+    scale = rule_spec(settings.rule).cutoff
+    if scale is None:
+        raise ValueError(f"the {settings.rule} rule has no cutoff to sweep")
+    return scale
+
+
+def _check_cutoffs(cutoffs: object, scale: CutoffScale = PERCENT) -> np.ndarray:
     c = np.asarray(cutoffs, dtype=float)
     if c.ndim != 1 or c.size == 0:
-        raise ValueError("cutoffs must be a non-empty 1-D array of percentages")
-    if not np.isfinite(c).all() or (c < 0).any() or (c > 100).any():
-        raise ValueError("cutoffs must be finite percentages between 0 and 100")
+        raise ValueError(f"cutoffs must be a non-empty 1-D array of {scale.quantity} values")
+    if not np.isfinite(c).all() or (c < scale.low).any() or (c > scale.high).any():
+        raise ValueError(f"cutoffs must be finite, between {scale.low:g} and {scale.high:g}")
     return c
 
 
@@ -197,7 +207,7 @@ def _groupings(values: np.ndarray, positions: np.ndarray, cutoffs: np.ndarray) -
 def _included(cohort: Cohort, settings: Settings,
               features: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
     if features is None:
-        features = patient_features(cohort, settings.positivity)
+        features = patient_features(cohort, settings)
     per_patient = classify(cohort, settings, features).per_patient
     positions = np.flatnonzero(per_patient["included"].to_numpy())
     values = rule_values(features, settings.rule)[positions]
@@ -218,7 +228,7 @@ def cutoff_groups(cohort: Cohort, settings: Settings, cutoffs: object,
         :func:`her2dash.classify.is_homogeneous`). Memory n × cutoffs; :func:`sweep` itself never
         builds it.
     """
-    c = _check_cutoffs(cutoffs)
+    c = _check_cutoffs(cutoffs, rule_scale(settings))
     positions, values, _ = _included(cohort, settings, features)
     order = np.argsort(c, kind="stable")
     level = _levels(values, c[order])
@@ -684,13 +694,16 @@ def _orr(cohort: Cohort, positions: np.ndarray, g: _Groupings
 
 
 def _searched(settings: Settings, cutoffs: np.ndarray, step: float | None, min_group: int,
-              n_fragments: np.ndarray, n_patients: int) -> str:
+              n_fragments: np.ndarray, n_patients: int, scale: CutoffScale = PERCENT) -> str:
+    unit = f" {scale.unit}" if scale.unit else ""
     if step is not None:
-        grid = f"cutoffs 0–100 % in {step:g} % steps"
+        grid = (f"cutoffs {scale.low:g}–{scale.high:g}{unit} in {step:g}{unit} steps"
+                if unit else f"{scale.quantity} cutoffs {scale.low:g}–{scale.high:g} in steps "
+                             f"of {step:g}")
     elif cutoffs.size == 1:
-        grid = f"cutoff {cutoffs[0]:g} %"
+        grid = f"cutoff {cutoffs[0]:g}{unit}"
     else:
-        grid = f"{cutoffs.size} cutoffs from {cutoffs.min():g} to {cutoffs.max():g} %"
+        grid = f"{cutoffs.size} cutoffs from {cutoffs.min():g} to {cutoffs.max():g}{unit}"
     high = settings.max_fragments
     if high is None:
         high = int(n_fragments.max()) if n_fragments.size else settings.min_fragments
@@ -740,12 +753,13 @@ def sweep(cohort: Cohort, settings: Settings, *, step: float = 1.0,
     """
     if not isinstance(min_group, int | np.integer) or min_group < 0:
         raise ValueError(f"min_group must be an integer ≥ 0, got {min_group!r}")
+    scale = rule_scale(settings)
     grid_step: float | None = None
     if cutoffs is None:
         grid_step = float(step)
-        c = default_cutoffs(grid_step)
+        c = default_cutoffs(grid_step, scale)
     else:
-        c = _check_cutoffs(cutoffs).copy()
+        c = _check_cutoffs(cutoffs, scale).copy()
     c.setflags(write=False)
     positions, values, per_patient = _included(cohort, settings, features)
     g = _groupings(values, positions, c)
@@ -789,5 +803,6 @@ def sweep(cohort: Cohort, settings: Settings, *, step: float = 1.0,
         min_group=int(min_group), eligible=eligible, endpoints=endpoints,
         orr_homogeneous=_spread(orr1, g.column), orr_heterogeneous=_spread(orr0, g.column),
         orr_fisher_p=_spread(orr_p, g.column), n_tried=int(eligible.sum()),
-        searched=_searched(settings, c, grid_step, int(min_group), n_fragments, positions.size),
+        searched=_searched(settings, c, grid_step, int(min_group), n_fragments, positions.size,
+                           scale),
     )

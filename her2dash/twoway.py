@@ -45,8 +45,9 @@ from her2dash.classify import (
 from her2dash.cohort import Cohort
 from her2dash.maxstat import exceedance_p, logrank_scores, standardized_statistics
 from her2dash.results import Unavailable
+from her2dash.rules import PERCENT, CutoffScale, rule_spec
 from her2dash.settings import ENDPOINTS, Settings
-from her2dash.sweep import default_cutoffs, sweep
+from her2dash.sweep import default_cutoffs, rule_scale, sweep
 
 # Cells of one block of permutations (block × patients); see maxstat._BLOCK_CELLS. Small
 # blocks keep the working arrays in cache, which is most of the speed here.
@@ -279,10 +280,12 @@ def _observed(cohort: Cohort, settings: Settings, features: pd.DataFrame, endpoi
     return _Observed(replace(grid, searched=searched), stats, n_homo, int(values.size))
 
 
-def _axes(cutoffs: object, step: float, min_fragments: object) -> tuple[np.ndarray, np.ndarray]:
-    c = default_cutoffs(step) if cutoffs is None else np.unique(np.asarray(cutoffs, dtype=float))
-    if c.size == 0 or not np.isfinite(c).all() or (c < 0).any() or (c > 100).any():
-        raise ValueError("cutoffs must be finite percentages between 0 and 100")
+def _axes(cutoffs: object, step: float, min_fragments: object,
+          scale: CutoffScale = PERCENT) -> tuple[np.ndarray, np.ndarray]:
+    c = (default_cutoffs(step, scale) if cutoffs is None
+         else np.unique(np.asarray(cutoffs, dtype=float)))
+    if c.size == 0 or not np.isfinite(c).all() or (c < scale.low).any() or (c > scale.high).any():
+        raise ValueError(f"cutoffs must be finite, between {scale.low:g} and {scale.high:g}")
     rows = np.unique(np.asarray(list(min_fragments), dtype=np.int64))
     if rows.size == 0 or rows.min() < 1:
         raise ValueError("min_fragments must be integers ≥ 1")
@@ -302,8 +305,11 @@ def two_way_maps(cohort: Cohort, settings: Settings, *, endpoints: tuple[str, ..
         raise ValueError(f"permutations must be ≥ 0, got {permutations}")
     if not isinstance(min_group, int | np.integer) or min_group < 0:
         raise ValueError(f"min_group must be an integer ≥ 0, got {min_group!r}")
-    c, rows = _axes(cutoffs, step, min_fragments)
-    features = patient_features(cohort, settings.positivity)
+    if rule_spec(settings.rule).cutoff is None:
+        reason = Unavailable(f"the {settings.rule} rule has no cutoff to map")
+        return dict.fromkeys(endpoints, reason)
+    c, rows = _axes(cutoffs, step, min_fragments, rule_scale(settings))
+    features = patient_features(cohort, settings)
     observed = {ep: _observed(cohort, settings, features, ep, c, rows, min_group)
                 for ep in endpoints}
     wanted = tuple(ep for ep, o in observed.items() if not isinstance(o, Unavailable))

@@ -9,16 +9,25 @@ from her2dash.cohort_summary import cohort_summary
 from her2dash.demo import DEMO_NOTICE
 from her2dash.figures.fragment_map import fragment_map_figure
 from her2dash.figures.fragments import fragment_count_figure
+from her2dash.results import Unavailable
 from her2dash.tables.cohort import (
+    adequacy_frame,
+    adequacy_text,
     classification_table,
     fragment_count_table,
     fragment_map_frame,
     fragment_map_note,
+    her2_low_frame,
     heterogeneity_rate_text,
     settings_caption,
 )
 from pages.common.show import show_figure, show_table, unavailable
-from pages.common.state import current, current_classification, current_settings
+from pages.common.state import (
+    current,
+    current_adequacy,
+    current_classification,
+    current_settings,
+)
 
 _COLOUR_BY = {"pct": "% positive", "score": "IHC score"}
 
@@ -65,6 +74,20 @@ if not unavailable(summary.heterogeneity_rate, "The heterogeneity rate"):
                "order). Homo-HER2 on top, then Hetero-HER2, each sorted by the rule's value. "
                "Patients excluded by the filters are left out; hover for patient, fragment, "
                "score and % positive.")
+
+    st.header("Sampling adequacy")
+    adequacy = current_adequacy()
+    st.markdown(adequacy_text(adequacy))
+    if not isinstance(adequacy.adequate, Unavailable):
+        show_table(adequacy_frame(adequacy), key="cohort.adequacy", file_name="sampling-adequacy",
+                   caption="The whole analysis rerun with only adequately sampled patients "
+                           "kept; the threshold is in the sidebar's Sampling adequacy.")
+
+    st.header("HER2-low composition")
+    show_table(her2_low_frame(result), key="cohort.her2_low", file_name="her2-low-composition",
+               caption="Mean share of each patient's scored fragments per HER2 category "
+                       "(descriptive; no rule uses it). 2+ fragments count as low or positive "
+                       "only when their ISH result is in the data.")
 
 with st.expander("Per-patient classification"):
     show_table(classification_table(result), key="cohort.per_patient",

@@ -10,6 +10,7 @@ import streamlit as st
 
 from her2dash.figures.sweep import sweep_figure
 from her2dash.figures.twoway import two_way_figure
+from her2dash.rules import rule_spec
 from her2dash.tables.cutoff import (
     ALTMAN_WARNING,
     at_cutoff,
@@ -54,6 +55,12 @@ def _on_number() -> None:
 st.title("Cutoff explorer")
 settings = current_settings()
 endpoint = settings.endpoint
+scale = rule_spec(settings.rule).cutoff
+if scale is None:
+    st.info(f"The **{settings.rule}** rule splits without a cutoff, so there is no cutoff to "
+            "explore. Choose a rule with a cutoff in the sidebar.", icon=":material/info:")
+    st.stop()
+unit = f" ({scale.unit})" if scale.unit else f" ({scale.quantity})"
 with st.expander("Search options", expanded=False):
     left, middle, right = st.columns(3)
     step = left.selectbox("Cutoff step (%)", (1.0, 2.0, 5.0, 10.0), key="cutoff.step")
@@ -79,7 +86,8 @@ st.subheader(f"{ENDPOINT_TITLES[endpoint]} across cutoffs")
 st.plotly_chart(sweep_figure(result, endpoint, current_cutoff=settings.cutoff_pct),
                 key="cutoff.sweep", on_select=_on_plot_select, selection_mode="points",
                 theme=None)
-st.number_input("Go to cutoff (%)", 0.0, 100.0, value=float(settings.cutoff_pct), step=1.0,
+st.number_input(f"Go to cutoff{unit}", scale.low, scale.high, value=float(settings.cutoff_pct),
+                step=scale.step,
                 key="cutoff.go_to", on_change=_on_number,
                 help="Or click a point of the plot: the sidebar cutoff follows.")
 with st.expander("The sweep, one row per cutoff"):
@@ -87,7 +95,7 @@ with st.expander("The sweep, one row per cutoff"):
 
 st.subheader("Optimal cutpoint, honestly")
 st.warning(ALTMAN_WARNING, icon=":material/warning:")
-show_table(maxstat_frame(exploration.optimal), "cutoff.maxstat", "optimal_cutpoint",
+show_table(maxstat_frame(exploration.optimal, scale.unit), "cutoff.maxstat", "optimal_cutpoint",
            caption=criterion_caption(exploration.optimal))
 for name, boot in exploration.bootstrap.items():
     st.markdown(f"**{ENDPOINT_TITLES[name]}.** {bootstrap_text(boot)}")
@@ -96,9 +104,11 @@ for name, half in exploration.split_sample.items():
 
 st.subheader("Who flips")
 left, right = st.columns(2)
-cutoff_from = left.number_input("From cutoff (%)", 0.0, 100.0, float(settings.cutoff_pct), 1.0,
-                                key="cutoff.flip_from")
-cutoff_to = right.number_input("To cutoff (%)", 0.0, 100.0, 100.0, 1.0, key="cutoff.flip_to")
+cutoff_from = left.number_input(f"From cutoff{unit}", scale.low, scale.high,
+                                float(settings.cutoff_pct), scale.step, key="cutoff.flip_from")
+cutoff_to = right.number_input(f"To cutoff{unit}", scale.low, scale.high,
+                               float(rule_spec(settings.rule).paper_cutoff or scale.default),
+                               scale.step, key="cutoff.flip_to")
 moved = current_flips(cutoff_from, cutoff_to)
 st.markdown(flips_text(moved, endpoint))
 if len(moved.patients):

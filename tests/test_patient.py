@@ -165,7 +165,10 @@ def test_agrees_with_the_cohort_classification_for_every_demo_patient(rule, posi
         settings = Settings(rule=rule, cutoff_pct=cutoff, positivity=positivity)
         table = classify(cohort, settings).per_patient
         for pid in patient_ids(cohort):
-            call = _call(patient_fragments(cohort, pid), rule=rule, cutoff_pct=cutoff,
-                         positivity=positivity)
+            call = classify_patient(patient_fragments(cohort, pid), settings)
+            if isinstance(call, Unavailable):  # a rule the demo's columns do not support
+                assert table.loc[pid, "group"] == "", (pid, cutoff)
+                assert rule in table.loc[pid, "exclusion_reason"]
+                continue
             assert call.group == table.loc[pid, "group"], (pid, cutoff)
             assert call.value == table.loc[pid, "value"], (pid, cutoff)

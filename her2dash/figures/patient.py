@@ -7,11 +7,13 @@ classification_strip`, and a figure from :func:`her2dash.figures.km.km_figure`; 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from her2dash.classify import HETEROGENEOUS, HOMOGENEOUS
 from her2dash.figures.theme import FONT_SIZE, GROUP_COLORS, GROUP_LABELS, SCORE_SCALE, apply_theme
+from her2dash.rules import PERCENT, CutoffScale
 from her2dash.settings import PAPER_CUTOFF_PCT
 from her2dash.tables.cohort import format_cutoff
 
@@ -45,27 +47,33 @@ def patient_map_figure(frame: pd.DataFrame, *, title: str | None = None) -> go.F
 
 
 def classification_strip_figure(strip: pd.DataFrame, cutoff_pct: float, *,
-                                title: str | None = None) -> go.Figure:
-    """The patient's group at every cutoff (0–100 %), with the sidebar's cutoff (solid) and
-    the paper's 100 % (dotted) marked."""
+                                title: str | None = None, scale: CutoffScale = PERCENT,
+                                paper_cutoff: float | None = PAPER_CUTOFF_PCT) -> go.Figure:
+    """The patient's group at every cutoff of the rule's scale (0–100 %, or H-score 0–300),
+    with the sidebar's cutoff (solid) and the paper's 100 % (dotted; % rules with a published
+    cutoff only) marked."""
     fig = go.Figure()
+    unit = f" {scale.unit}" if scale.unit else ""
+    step = float(np.median(np.diff(strip["cutoff"]))) if len(strip) > 1 else scale.step
     for group in (HOMOGENEOUS, HETEROGENEOUS):
         part = strip[strip["group"] == group]
         fig.add_trace(go.Bar(
-            x=part["cutoff"], y=[1] * len(part), width=1.0, name=GROUP_LABELS[group],
+            x=part["cutoff"], y=[1] * len(part), width=step, name=GROUP_LABELS[group],
             marker={"color": GROUP_COLORS[group], "line": {"width": 0}},
             meta={"group": group},
-            hovertemplate=f"cutoff %{{x:g}} %: {GROUP_LABELS[group]}<extra></extra>"))
+            hovertemplate=f"cutoff %{{x:g}}{unit}: {GROUP_LABELS[group]}<extra></extra>"))
+    span = scale.high - scale.low
     # opacity set: the simple_white template fades shapes to 0.3.
     fig.add_vline(x=cutoff_pct, line={"color": "#222222", "width": 3}, opacity=1,
-                  annotation={"text": f"current {format_cutoff(cutoff_pct)} %",
+                  annotation={"text": f"current {format_cutoff(cutoff_pct)}{unit}",
                               "yanchor": "bottom"},
                   # Left of the line near the right edge, so the label is not cut off.
-                  annotation_position="top left" if cutoff_pct > 80 else "top right")
-    if cutoff_pct != PAPER_CUTOFF_PCT:
-        fig.add_vline(x=PAPER_CUTOFF_PCT, line={"color": "#222222", "width": 2, "dash": "dot"},
+                  annotation_position=("top left" if cutoff_pct > scale.low + 0.8 * span
+                                       else "top right"))
+    if paper_cutoff is not None and cutoff_pct != paper_cutoff:
+        fig.add_vline(x=paper_cutoff, line={"color": "#222222", "width": 2, "dash": "dot"},
                       opacity=1,
-                      annotation={"text": f"paper {format_cutoff(PAPER_CUTOFF_PCT)} %",
+                      annotation={"text": f"paper {format_cutoff(paper_cutoff)}{unit}",
                                   "font": {"color": "#FFFFFF"}},
                       # Inside the bar, so it never collides with the current cutoff's label.
                       annotation_position="bottom left")
@@ -73,8 +81,8 @@ def classification_strip_figure(strip: pd.DataFrame, cutoff_pct: float, *,
     fig.update_layout(bargap=0, barmode="overlay", showlegend=True,
                       legend={"y": -0.9, "yanchor": "top"},
                       margin={"l": 30, "r": 30, "t": 60 if title else 35, "b": 40})
-    fig.update_xaxes(range=[-0.5, 100.5], tick0=0, dtick=10, ticksuffix=" %",
-                     title=None, fixedrange=True)
+    fig.update_xaxes(range=[scale.low - step / 2, scale.high + step / 2], tick0=scale.low,
+                     dtick=span / 10, ticksuffix=unit, title=None, fixedrange=True)
     fig.update_yaxes(visible=False, range=[0, 1], fixedrange=True)
     return fig
 

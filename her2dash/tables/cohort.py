@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from her2dash.adequacy import ADEQUACY_CITATION, AdequacyComparison
+from her2dash.analysis import Analysis
 from her2dash.classify import (
     GROUP_LABELS,
     HETEROGENEOUS,
@@ -17,8 +19,10 @@ from her2dash.cohort import SCORE_LABELS, Cohort
 from her2dash.cohort_summary import SUMMARY_GROUPS, CohortSummary
 from her2dash.response import GroupQuantiles, Proportion
 from her2dash.results import Unavailable
+from her2dash.rules import HER2_LOW, rule_spec
 from her2dash.settings import RULE_DEFINITIONS, Settings
 from her2dash.tables import DASH, format_ci, format_number, format_percent
+from her2dash.tables.survival import hazard_ratio_text
 
 # Homogeneous first: the fragment map reads top-down from "every fragment positive".
 MAP_GROUP_ORDER = (HOMOGENEOUS, HETEROGENEOUS)
@@ -27,9 +31,56 @@ PAPER_RATE = "the paper: 53 of 87 = 60.9 %"
 
 def settings_caption(settings: Settings, cohort: Cohort) -> str:
     """The grouping in one sentence, with the data's size and fingerprint."""
-    return (f"Rule **{settings.rule}** at **{format_cutoff(settings.cutoff_pct)} %**, positivity "
-            f"{settings.positivity}: {RULE_DEFINITIONS[settings.rule]}. {cohort.n_patients} "
-            f"patients, {cohort.n_fragments} fragments; data fingerprint `{cohort.fingerprint}`.")
+    spec = rule_spec(settings.rule)
+    at = (f" at **{spec.cutoff.format(settings.cutoff_pct)}**" if spec.cutoff is not None
+          else "")
+    positivity = f", positivity {settings.positivity}" if spec.uses_positivity else ""
+    scored = ("" if (settings.timepoint, settings.specimen) == ("baseline", "biopsy")
+              else f" Scored: {settings.timepoint} {settings.specimen} fragments.")
+    return (f"Rule **{settings.rule}**{at}{positivity}: {RULE_DEFINITIONS[settings.rule]}."
+            f"{scored} {cohort.n_patients} patients, {cohort.n_fragments} fragments; data "
+            f"fingerprint `{cohort.fingerprint}`.")
+
+
+def adequacy_frame(comparison: AdequacyComparison) -> pd.DataFrame:
+    """Headline numbers for every included patient and for the adequately sampled only."""
+    analyses = {"All included": comparison.all_patients,
+                f"Adequately sampled (≥ {comparison.threshold} fragments)": comparison.adequate}
+    rows: list[dict[str, str]] = []
+
+    def cells(pick) -> dict[str, str]:
+        return {name: (DASH if isinstance(a, Unavailable) else pick(a))
+                for name, a in analyses.items()}
+
+    rows.append({"": "Homo-HER2 / Hetero-HER2",
+                 **cells(lambda a: f"{a.n_homogeneous} / {a.n_heterogeneous}")})
+    for endpoint, title in (("pfs", "PFS"), ("os", "OS")):
+        def hr(a: Analysis, endpoint: str = endpoint) -> str:
+            ep = a.endpoints.get(endpoint)
+            if ep is None or isinstance(ep, Unavailable):
+                return DASH
+            return hazard_ratio_text(ep.hazard_ratio).removeprefix("HR ")
+        rows.append({"": f"{title} hazard ratio, Homo vs Hetero (95 % CI)", **cells(hr)})
+    for group, label in ((HOMOGENEOUS, "Homo-HER2"), (HETEROGENEOUS, "Hetero-HER2")):
+        def orr(a: Analysis, group: str = group) -> str:
+            if isinstance(a.response, Unavailable):
+                return DASH
+            g = a.response.homogeneous if group == HOMOGENEOUS else a.response.heterogeneous
+            if isinstance(g.orr, Unavailable):
+                return DASH
+            return (f"{g.orr.successes}/{g.orr.n} ({format_number(100 * g.orr.estimate)} %) "
+                    f"[{format_ci(g.orr.ci, scale=100.0)}]")
+        rows.append({"": f"ORR {label} (exact CI)", **cells(orr)})
+    return pd.DataFrame(rows)
+
+
+def adequacy_text(comparison: AdequacyComparison) -> str:
+    n, lim, k = comparison.n_included, comparison.n_limited, comparison.threshold
+    text = (f"{lim} of {n} included patients have fewer than {k} tumour-containing fragments "
+            f"(limited sampling; {ADEQUACY_CITATION}).")
+    if isinstance(comparison.adequate, Unavailable):
+        return f"{text} No comparison: {comparison.adequate.reason}."
+    return f"{text} Kept only the {n - lim} adequately sampled patients:"
 
 
 def format_cutoff(cutoff_pct: float) -> str:
@@ -79,8 +130,33 @@ def classification_table(classification: Classification) -> pd.DataFrame:
         "Mean % positive": pct("mean_pct"),
         "% fragments positive": pct("share_positive_pct"),
         f"Rule value ({classification.settings.rule})": pct("value"),
+        "Limited sampling": np.where(pp["limited_sampling"].to_numpy(dtype=bool), "yes", ""),
+        "% HER2-zero": pct(HER2_LOW.zero),
+        "% HER2-low": pct(HER2_LOW.low),
+        "% 2+ without ISH": pct(HER2_LOW.equivocal),
+        "% HER2-positive": pct(HER2_LOW.positive),
         "Excluded because": pp["exclusion_reason"].astype(str).to_numpy(),
     })
+
+
+def her2_low_frame(classification: Classification) -> pd.DataFrame:
+    """Mean share of fragments per HER2 category, per group (descriptive: no rule uses it)."""
+    inc = classification.included
+    names = {HER2_LOW.zero: "HER2-zero (IHC 0)", HER2_LOW.low: "HER2-low (1+, or 2+ ISH−)",
+             HER2_LOW.equivocal: "2+ without ISH", HER2_LOW.positive: "HER2-positive (3+, or "
+                                                                     "2+ ISH+)"}
+    out = []
+    for column, label in names.items():
+        row = {"Fragments": label}
+        for group in (HETEROGENEOUS, HOMOGENEOUS):
+            values = inc.loc[inc["group"] == group, column].to_numpy(dtype=float)
+            row[GROUP_LABELS[group]] = (f"{format_number(float(np.mean(values)))} %"
+                                        if values.size else DASH)
+        values = inc[column].to_numpy(dtype=float)
+        row[GROUP_LABELS["overall"]] = (f"{format_number(float(np.mean(values)))} %"
+                                        if values.size else DASH)
+        out.append(row)
+    return pd.DataFrame(out)
 
 
 # A map taller than this is no longer read cell by cell, and a plotly heatmap of 100,000 patients

@@ -13,6 +13,7 @@ from her2dash.classify import GROUP_LABELS, HETEROGENEOUS, HOMOGENEOUS
 from her2dash.flips import Flips
 from her2dash.maxstat import BootstrapCutpoint, MaxStatResult, SplitSample
 from her2dash.results import Unavailable
+from her2dash.rules import rule_spec
 from her2dash.sweep import EndpointSweep, SweepResult
 from her2dash.tables import DASH, format_number, format_p
 from her2dash.tables.survival import ENDPOINT_SHORT, hazard_ratio_text
@@ -75,19 +76,24 @@ def at_cutoff(result: SweepResult, endpoint: str, cutoff: float) -> str:
     """The sweep's row nearest ``cutoff`` in words (the sidebar's current cutoff)."""
     i = int(np.argmin(np.abs(result.cutoffs - cutoff)))
     e = result.endpoints.get(endpoint)
+    scale = rule_spec(result.settings.rule).cutoff
+    unit = f" {scale.unit}" if scale is not None and scale.unit else ""
     sizes = (f"{GROUP_LABELS[HOMOGENEOUS]} {int(result.n_homogeneous[i])}, "
              f"{GROUP_LABELS[HETEROGENEOUS]} {int(result.n_heterogeneous[i])}")
     if e is None or isinstance(e, Unavailable) or e.reasons[i]:
         why = e.reasons[i] if isinstance(e, EndpointSweep) and e.reasons[i] else "not available"
-        return f"At {format_number(result.cutoffs[i], 0)} %: {sizes}; {why}."
-    return (f"At {format_number(result.cutoffs[i], 0)} %: {sizes}; "
+        return f"At {format_number(result.cutoffs[i], 0)}{unit}: {sizes}; {why}."
+    return (f"At {format_number(result.cutoffs[i], 0)}{unit}: {sizes}; "
             f"HR {format_number(e.hazard_ratio[i], 2)} "
             f"({format_number(e.ci_low[i], 2)}–{format_number(e.ci_high[i], 2)}), "
             f"log-rank p {format_p(e.logrank_p[i])}.")
 
 
-def maxstat_frame(tests: dict[str, MaxStatResult | Unavailable]) -> pd.DataFrame:
-    """Optimal cutpoint per endpoint: the naive p never without the adjusted ones."""
+def maxstat_frame(tests: dict[str, MaxStatResult | Unavailable], unit: str = "%"
+                  ) -> pd.DataFrame:
+    """Optimal cutpoint per endpoint: the naive p never without the adjusted ones. ``unit``:
+    the rule's cutoff unit ("%", or "" for H-score points)."""
+    suffix = f" {unit}" if unit else ""
     rows = []
     for endpoint, m in tests.items():
         if isinstance(m, Unavailable):
@@ -98,7 +104,7 @@ def maxstat_frame(tests: dict[str, MaxStatResult | Unavailable]) -> pd.DataFrame
         perm = (f"{format_p(m.permutation_p)} ({m.permutations:,} permutations)"
                 if m.permutation_p is not None else DASH)
         rows.append({"Endpoint": ENDPOINT_SHORT[endpoint],
-                     "Optimal cutoff": f"{format_number(m.estimate_cutoff_pct, 1)} %",
+                     "Optimal cutoff": f"{format_number(m.estimate_cutoff_pct, 1)}{suffix}",
                      "Max statistic": format_number(m.statistic, 3),
                      "Naive p": format_p(m.naive_p),
                      "Adjusted p (Lau92)": format_p(m.lau92_p),

@@ -18,6 +18,7 @@ from her2dash.cohort import SCORE_LABELS
 from her2dash.patient import PatientCall, normalise_fragments
 from her2dash.response import Proportion
 from her2dash.results import Unavailable
+from her2dash.rules import rule_spec
 from her2dash.settings import Positivity
 from her2dash.tables import DASH, format_ci, format_number
 from her2dash.tables.cohort import format_cutoff
@@ -37,29 +38,68 @@ def _pct(x: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def example_fragments() -> pd.DataFrame:
-    """Four example fragments for the patient editor (columns :data:`EDITOR_COLUMNS`)."""
-    return pd.DataFrame(list(_EXAMPLE), columns=list(EDITOR_COLUMNS))
+# Values for the optional columns a rule may need, one per example fragment (consistent with
+# the scores: pct_2plus + pct_3plus = pct_positive, ratio ≥ 2 = amplified).
+_EXAMPLE_EXTRA = {
+    "pct_1plus": (0.0, 0.0, 20.0, 10.0), "pct_2plus": (20.0, 10.0, 40.0, 50.0),
+    "pct_3plus": (80.0, 90.0, 20.0, 40.0), "tumor_cells": (800.0, 600.0, 300.0, 500.0),
+    "ish_ratio": (4.2, 5.0, 2.3, 1.8), "ish_pct_amplified": (90.0, 95.0, 45.0, 20.0),
+}
+
+
+def editor_extra_columns(rule: str) -> tuple[str, ...]:
+    """Optional fragment columns the patient editor adds so the rule can score a typed patient
+    (one column per alternative group: size as tumour cells, ISH as ratio + % amplified)."""
+    out: list[str] = []
+    for group in rule_spec(rule).needs:
+        if "ish_ratio" in group:
+            out += ["ish_ratio", "ish_pct_amplified"]
+        else:
+            out.append(group[0])
+    return tuple(out)
+
+
+def example_fragments(extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Four example fragments for the patient editor (columns :data:`EDITOR_COLUMNS` and any
+    ``extra`` optional columns from :func:`editor_extra_columns`)."""
+    frame = pd.DataFrame(list(_EXAMPLE), columns=list(EDITOR_COLUMNS))
+    for column in extra:
+        frame[column] = _EXAMPLE_EXTRA[column]
+    return frame
 
 
 def call_headline(call: PatientCall) -> str:
     """"**Hetero-HER2** under the every-fragment rule at 100 %, positivity 2+/3+ (value 60 %)"."""
+    spec = rule_spec(call.rule)
+    plural = "s" if call.n_fragments != 1 else ""
+    fragments = f"{call.n_fragments} tumour-containing fragment{plural}"
+    positivity = (f", positivity {POSITIVITY_WORDS[call.positivity]}" if spec.uses_positivity
+                  else "")
+    if spec.cutoff is None:
+        return (f"**{GROUP_LABELS[call.group]}** under the {call.rule} rule{positivity} "
+                f"({fragments})")
+    unit = f" {spec.cutoff.unit}" if spec.cutoff.unit else ""
     return (f"**{GROUP_LABELS[call.group]}** under the {call.rule} rule at "
-            f"{format_cutoff(call.cutoff_pct)} %, positivity {POSITIVITY_WORDS[call.positivity]} "
-            f"(rule value {_pct(call.value)} %, {call.n_fragments} tumour-containing "
-            f"fragment{'s' if call.n_fragments != 1 else ''})")
+            f"{format_cutoff(call.cutoff_pct)}{unit}{positivity} (rule value "
+            f"{_pct(call.value)}{unit}, {fragments})")
 
 
 def flip_text(call: PatientCall) -> str:
     """Where this patient's call changes as the cutoff moves (homogeneous iff value ≥ cutoff)."""
     homo, hetero = GROUP_LABELS[HOMOGENEOUS], GROUP_LABELS[HETEROGENEOUS]
+    scale = rule_spec(call.rule).cutoff
+    if scale is None:
+        return "This rule has no cutoff: the call does not move with one."
+    unit = f" {scale.unit}" if scale.unit else ""
     if call.flip_cutoff_pct is None:
-        return f"{homo} at every cutoff from 0 to 100 %: this patient never flips."
+        return (f"{homo} at every cutoff from {scale.low:g} to {scale.high:g}{unit}: this "
+                "patient never flips.")
     at = _pct(call.flip_cutoff_pct)
-    if call.flip_cutoff_pct <= 0.0:
-        return f"{homo} only at a 0 % cutoff; {hetero} at every cutoff above it."
-    return (f"{homo} at every cutoff up to {at} %, {hetero} above it: a cutoff just over {at} % "
-            "flips this patient.")
+    if call.flip_cutoff_pct <= scale.low:
+        return (f"{homo} only at a {scale.low:g}{unit} cutoff; {hetero} at every cutoff above "
+                "it.")
+    return (f"{homo} at every cutoff up to {at}{unit}, {hetero} above it: a cutoff just over "
+            f"{at}{unit} flips this patient.")
 
 
 def exclusion_note(classification: Classification, patient_id: str) -> str | None:
