@@ -17,6 +17,7 @@ if not unavailable(analysis.baseline, "The baseline table"):
     table = analysis.baseline
     show_table(baseline_frame(table, analysis.covariates), "baseline.table1",
                "baseline_characteristics", whole=True,
+               suppressed=lambda s: baseline_frame(table, analysis.covariates, s),
                caption="Categorical characteristics: n (% of patients with a known value), "
                        "Fisher's exact test (2×2, or 2×k for more than two levels), as R's "
                        "fisher.test. Continuous ones: median [IQR], Mann–Whitney (Wilcoxon rank "

@@ -10,6 +10,7 @@ from her2dash.export.deck import to_pptx
 from her2dash.export.report import to_html, to_pdf
 from her2dash.figures.theme import PLOT_CONFIG, for_presentation
 from her2dash.tables.present import PRESENT_CSS, slide_caption, slide_counter
+from pages.common.show import export_suppression, suppression_controls
 from pages.common.state import current_report
 
 _SLIDE = "present.slide"
@@ -26,7 +27,10 @@ def _move(step: int, n: int) -> None:
     st.session_state[_SLIDE] = (st.session_state.get(_SLIDE, 0) + step) % n
 
 
-report = current_report()
+# Small-count suppression (the checkbox under "Report and slides") applies to the slides shown
+# here as well as to the files: presenting to a room is sharing the results.
+suppression = export_suppression()
+report = current_report(suppression)
 sections = report.sections
 n = len(sections)
 slide = st.session_state.get(_SLIDE, 0) % n
@@ -53,8 +57,11 @@ elif section.table is not None:
     st.dataframe(section.table, hide_index=True, width="stretch", row_height=48,
                  key=f"present.table.{slide}")
 st.markdown(slide_caption(section))
+if suppression.enabled:
+    st.caption(f"{suppression.statement}.")
 
-with st.expander("Report and slides"):
+with st.expander("Report and slides", expanded=suppression.enabled):
+    suppression_controls("present")
     left, middle, right = st.columns(3)
     left.download_button("HTML report", lambda: to_html(report).encode("utf-8"),
                          file_name="her2dash-report.html", mime="text/html",

@@ -29,11 +29,14 @@ st.subheader("Best overall response (Table 3)")
 if not unavailable(analysis.response, "The response table"):
     table = analysis.response
     show_table(response_table_frame(table), "response.table3", "best_overall_response",
+               suppressed=lambda s: response_table_frame(table, s),
                caption="CR–PD as % of evaluable patients. NE (not evaluable, or blank) is "
                        "excluded from the ORR and DCR denominators. ORR = CR + PR, DCR = CR + "
                        "PR + SD; intervals are exact (Clopper–Pearson).")
     st.markdown("**Homo-HER2 versus Hetero-HER2 (reference): Fisher's exact test**")
-    show_table(response_tests_frame(table), "response.tests", "response_tests",
+    tests = response_tests_frame(table)
+    show_table(tests, "response.tests", "response_tests",
+               suppressed=lambda _: tests,  # p-values and odds ratios: no counts
                caption="The conditional maximum-likelihood odds ratio and its exact interval "
                        "are what R's fisher.test (and the paper) print; the sample odds ratio "
                        "ad/bc is shown for comparison.")

@@ -52,7 +52,8 @@ def test_survival_page_shows_the_cores_medians_and_hr():
     assert not at.exception
     expected = median_table(analysis.endpoints["os"].survival)
     pd.testing.assert_frame_equal(_frames(at)[0].reset_index(drop=True), expected)
-    assert {t.key for t in at.toggle} == {"survival.show_ci", "survival.show_overall"}
+    assert {t.key for t in at.toggle} == {"survival.show_ci", "survival.show_overall",
+                                          "survival.risk_counts"}
 
 
 def test_survival_page_follows_the_sidebar_cutoff():
@@ -81,6 +82,63 @@ def test_survival_page_toggles_render():
     at.toggle(key="survival.show_ci").set_value(False).run()
     at.toggle(key="survival.show_overall").set_value(True).run()
     assert not at.exception
+
+
+def _figure(at: AppTest) -> dict:
+    import json
+
+    return json.loads(at.get("plotly_chart")[0].proto.spec)
+
+
+def test_risk_counts_toggle_adds_the_extended_risk_table_and_its_download():
+    """The toggle adds cumulative censored and events rows under each arm in the figure and
+    the risk table (the core's numbers), and the table downloads as CSV and XLSX."""
+    from her2dash.tables.survival import risk_table_frame
+
+    at = _page("pages/survival.py")
+    roles = {t.get("meta", {}).get("role") for t in _figure(at)["data"]}
+    assert "at_risk" in roles and "events" not in roles
+    at.toggle(key="survival.risk_counts").set_value(True).run()
+    assert not at.exception
+    roles = [t.get("meta", {}).get("role") for t in _figure(at)["data"]]
+    assert roles.count("censored") == roles.count("events") == 2
+    survival = _core().endpoints["pfs"].survival
+    expected = risk_table_frame(survival, cumulative=True)
+    shown = [f for f in _frames(at) if "Count" in f.columns]
+    assert len(shown) == 1
+    pd.testing.assert_frame_equal(shown[0].reset_index(drop=True), expected)
+    # The demo's Homo-HER2 arm at 27 months, as R's summary(survfit) gives it: 1, 5, 28.
+    homo = expected[expected["Group"] == "Homo-HER2"].set_index("Count")["27"].tolist()
+    assert homo == ["1", "5", "28"]
+    keys = {b.key for b in at.get("download_button")}
+    assert {"survival.pfs.risk.csv", "survival.pfs.risk.xlsx"} <= keys
+
+
+def test_suppression_checkbox_beside_a_download_sets_the_session_and_masks_downloads():
+    at = _page("pages/survival.py")
+    assert not at.session_state["export.suppress"]  # HER2DASH_SUPPRESS_BELOW unset: off
+    at.checkbox(key="survival.pfs.medians.export.suppress").check().run()
+    assert not at.exception
+    assert at.session_state["export.suppress"] and at.session_state["export.suppress_below"] == 5
+    # Every copy of the control shows the one setting.
+    assert at.checkbox(key="survival.pfs.risk.export.suppress").value
+    captions = " ".join(c.value for c in at.caption)
+    assert "Downloads: counts below 5 are suppressed." in captions
+    # The figure's PNG is the masked figure (enabled when a browser is there); the screen is not
+    # masked: the analyst's own data.
+    text = [x for t in _figure(at)["data"] if t.get("meta", {}).get("role") == "at_risk"
+            for x in t.get("text", [])]
+    assert "1" in text and "<5" not in text
+    at.number_input(key="survival.pfs.risk.export.suppress_below").set_value(11).run()
+    assert at.session_state["export.suppress_below"] == 11
+    assert "counts below 11 are suppressed" in " ".join(c.value for c in at.caption)
+
+
+def test_the_deployment_default_turns_suppression_on(monkeypatch):
+    monkeypatch.setenv("HER2DASH_SUPPRESS_BELOW", "11")
+    at = _page("pages/survival.py")
+    assert not at.exception
+    assert at.session_state["export.suppress"] and at.session_state["export.suppress_below"] == 11
 
 
 def test_biopsy_count_page_shows_the_spearman_table():

@@ -6,6 +6,7 @@ browser is available the slide says why instead of showing the picture.
 
 from __future__ import annotations
 
+import contextlib
 import io
 
 import pandas as pd
@@ -13,8 +14,9 @@ from pptx import Presentation
 from pptx.util import Emu, Inches, Pt
 
 from her2dash.export.images import figure_size, image_session, to_png
-from her2dash.export.report import Report, Section, settings_rows
+from her2dash.export.report import PROVENANCE_ID, Report, Section, provenance_text, settings_rows
 from her2dash.results import Unavailable
+from her2dash.tables.ledger import status_caption, status_detail
 
 SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
 _MAX_TABLE_ROWS = 24  # beyond this a slide table is unreadable; the rest go to the notes
@@ -37,11 +39,17 @@ def _title_slide(prs: Presentation, report: Report) -> None:
     _text_box(slide, "HER2 heterogeneity report", Inches(0.4), Inches(0.8), 32, bold=True)
     lines = [f"Data fingerprint: {report.fingerprint}"
              + ("  (synthetic demo cohort)" if report.synthetic else ""),
-             f"Date: {report.created}", *report.summary, "",
+             f"Date: {report.created}",
+             *([status_detail(report.exploration)] if report.exploration else []),
+             *([report.suppression.explanation] if report.suppression.enabled else []),
+             *report.summary, "",
              "Settings: " + "; ".join(f"{k} = {v}" for k, v in settings_rows(report.settings)),
              "Software: " + ", ".join(f"{k} {v}" for k, v in report.versions.items())]
     _text_box(slide, "\n".join(lines), Inches(1.4), Inches(5.6), 14)
-    slide.notes_slide.notes_text_frame.text = "\n".join(lines)
+    # The provenance record closes the title slide's notes: PPTX document properties hold 255
+    # characters at most, and notes survive a re-save in PowerPoint or LibreOffice.
+    slide.notes_slide.notes_text_frame.text = "\n".join(
+        [*lines, "", f"{PROVENANCE_ID} {provenance_text(report)}"])
 
 
 def _add_table(slide, frame: pd.DataFrame, top: Emu) -> None:
@@ -61,15 +69,21 @@ def _add_table(slide, frame: pd.DataFrame, top: Emu) -> None:
             para.font.size = size
 
 
-def _section_slide(prs: Presentation, section: Section) -> None:
+def _section_slide(prs: Presentation, section: Section, label: str = "",
+                   statement: str = "", render: bool = True) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[6])
+    if statement:  # small-count suppression, on every slide so a copied slide carries it
+        _text_box(slide, statement, Inches(0.02), Inches(0.3), 10)
     _text_box(slide, f"{section.chapter}: {section.title}", Inches(0.25), Inches(0.7), 24,
               bold=True)
     top = Inches(1.0)
     notes = list(section.notes)
+    if label:  # pre-specified or exploratory, under the title
+        _text_box(slide, label, Inches(0.7), Inches(0.3), 11)
+        top = Inches(1.05)
     if section.unavailable:
         _text_box(slide, f"Not available: {section.unavailable}.", top, Inches(1), 16)
-    if section.figure is not None:
+    if section.figure is not None and render:
         png = to_png(section.figure)
         if isinstance(png, Unavailable):
             _text_box(slide, f"Figure not rendered: {png.reason}.", top, Inches(1), 16)
@@ -87,17 +101,27 @@ def _section_slide(prs: Presentation, section: Section) -> None:
                          f"{len(section.table)} rows.")
     if section.caption:
         _text_box(slide, section.caption, SLIDE_H - Inches(0.55), Inches(0.5), 11)
-    slide.notes_slide.notes_text_frame.text = "\n".join(notes or [section.caption])
+    slide.notes_slide.notes_text_frame.text = "\n".join([*(notes or [section.caption]),
+                                                         *([label] if label else []),
+                                                         *([statement] if statement else [])])
 
 
-def to_pptx(report: Report) -> bytes:
-    """The deck as PPTX bytes (16:9)."""
+def to_pptx(report: Report, *, render_figures: bool = True) -> bytes:
+    """The deck as PPTX bytes (16:9). ``render_figures=False`` leaves the pictures out (no
+    browser needed): what :mod:`her2dash.verify` regenerates to compare the text with.
+
+    The provenance record (settings, fingerprint, sweep parameters, suppression) is the last
+    line of the title slide's notes, for :mod:`her2dash.verify`.
+    """
     prs = Presentation()
     prs.slide_width, prs.slide_height = SLIDE_W, SLIDE_H
     _title_slide(prs, report)
-    with image_session():
+    statement = f"{report.suppression.statement}." if report.suppression.enabled else ""
+    session = image_session() if render_figures else contextlib.nullcontext()
+    with session:
+        label = status_caption(report.exploration) if report.exploration else ""
         for section in report.sections:
-            _section_slide(prs, section)
+            _section_slide(prs, section, label, statement, render_figures)
     buffer = io.BytesIO()
     prs.save(buffer)
     return buffer.getvalue()

@@ -12,6 +12,7 @@ The PDF is that HTML printed by headless Chromium (``--print-to-pdf``).
 from __future__ import annotations
 
 import html
+import json
 import platform
 import subprocess
 import tempfile
@@ -29,13 +30,25 @@ from her2dash.classify import classify
 from her2dash.cohort import Cohort
 from her2dash.cohort_summary import cohort_summary
 from her2dash.cutoff import CutoffExploration, explore
+from her2dash.ledger import ExplorationStatus, Ledger, exploration_status
 from her2dash.results import Unavailable, to_jsonable
+from her2dash.rules import rule_spec
 from her2dash.settings import ENDPOINTS, Settings
+from her2dash.suppress import (
+    NO_SUPPRESSION,
+    PATIENT_LEVEL_NOTE,
+    Suppression,
+    mask_block_counts,
+    mask_count_columns,
+    mask_count_pattern,
+    mask_counts_in_text,
+)
 from her2dash.tables import thin_for_display
 from her2dash.tables.baseline import baseline_frame
 from her2dash.tables.cohort import fragment_count_table, heterogeneity_rate_text
 from her2dash.tables.cox import hazard_ratio_table, multivariable_table
 from her2dash.tables.cutoff import maxstat_frame, search_header, sweep_table
+from her2dash.tables.ledger import status_caption, status_detail
 from her2dash.tables.response import response_table_frame, response_tests_frame, waterfall_points
 from her2dash.tables.survival import ENDPOINT_TITLES, comparison_text, median_table
 
@@ -74,6 +87,31 @@ class Report:
     versions: dict[str, str]
     summary: tuple[str, ...]
     sections: tuple[Section, ...] = field(default=())
+    # Pre-specified or exploratory, and how many settings were explored (her2dash/ledger.py).
+    exploration: ExplorationStatus | None = None
+    # What `python -m her2dash verify` needs to recompute every number: the sweep section's
+    # permutations and seed, and the small-count suppression the tables were masked with.
+    permutations: int = 1000
+    seed: int = 0
+    suppression: Suppression = NO_SUPPRESSION
+
+
+PROVENANCE_ID = "her2dash-provenance"
+PROVENANCE_FORMAT = "her2dash-provenance/1"
+
+
+def provenance(report: Report) -> dict[str, object]:
+    """What the report was made from and with, machine-readable: embedded in the HTML (a JSON
+    script block), the PDF (its title) and the PPTX (the title slide's notes), and read back by
+    :mod:`her2dash.verify`. Holds no patient data: settings, fingerprint, sweep parameters."""
+    return {"format": PROVENANCE_FORMAT, "her2dash_version": __version__,
+            "fingerprint": report.fingerprint, "synthetic": report.synthetic,
+            "settings": to_jsonable(report.settings), "permutations": report.permutations,
+            "seed": report.seed, "suppression": report.suppression.to_json()}
+
+
+def provenance_text(report: Report) -> str:
+    return json.dumps(provenance(report), ensure_ascii=False, separators=(",", ":"))
 
 
 def software_versions() -> dict[str, str]:
@@ -105,7 +143,7 @@ def _table_lines(frame: pd.DataFrame) -> tuple[str, ...]:
                  for _, row in frame.iterrows())
 
 
-def _survival(analysis: Analysis) -> list[Section]:
+def _survival(analysis: Analysis, suppression: Suppression = NO_SUPPRESSION) -> list[Section]:
     from her2dash.figures.km import km_figure
 
     out = []
@@ -119,28 +157,34 @@ def _survival(analysis: Analysis) -> list[Section]:
         if isinstance(survival, Unavailable):
             out.append(_unavailable("Survival", name, survival))
             continue
-        medians = median_table(survival)
+        medians = median_table(survival, suppression)
         compare = _plain(comparison_text(result.hazard_ratio, survival.logrank))
         notes = (*_table_lines(medians), compare)
         out.append(Section("Survival", f"{name}: Kaplan–Meier",
-                           figure=km_figure(survival, result.hazard_ratio, title=None),
+                           figure=km_figure(survival, result.hazard_ratio, title=None,
+                                            suppression=suppression),
                            caption=compare, notes=notes))
         out.append(Section("Survival", f"{name}: medians", table=medians, caption=compare,
                            notes=notes))
     return out
 
 
-def _response(cohort: Cohort, analysis: Analysis, classification) -> list[Section]:
+def _response(cohort: Cohort, analysis: Analysis, classification,
+              suppression: Suppression = NO_SUPPRESSION) -> list[Section]:
     from her2dash.figures.waterfall import waterfall_figure
 
     table = analysis.response
     if isinstance(table, Unavailable):
         return [_unavailable("Response", "Best overall response", table)]
-    frame, tests = response_table_frame(table), response_tests_frame(table)
+    frame, tests = response_table_frame(table, suppression), response_tests_frame(table)
     out = [Section("Response", "Best overall response (RECIST)", table=frame,
                    notes=_table_lines(frame)),
            Section("Response", "ORR and DCR: tests", table=tests, notes=_table_lines(tests))]
-    if cohort.has("best_pct_change"):
+    if cohort.has("best_pct_change") and suppression.enabled:
+        # One bar per patient: not part of a suppressed export (her2dash/suppress.py).
+        out.append(Section("Response", "Best change from baseline (waterfall)",
+                           unavailable=PATIENT_LEVEL_NOTE))
+    elif cohort.has("best_pct_change"):
         points = waterfall_points(cohort, classification)
         drawn = thin_for_display(points)
         out.append(Section("Response", "Best change from baseline (waterfall)",
@@ -149,7 +193,7 @@ def _response(cohort: Cohort, analysis: Analysis, classification) -> list[Sectio
     return out
 
 
-def _cox(analysis: Analysis) -> list[Section]:
+def _cox(analysis: Analysis, suppression: Suppression = NO_SUPPRESSION) -> list[Section]:
     from her2dash.figures.forest import forest_figure
 
     labels = {c.name: c.label for c in analysis.covariates}
@@ -159,14 +203,16 @@ def _cox(analysis: Analysis) -> list[Section]:
         result = analysis.endpoints[endpoint]
         if isinstance(result, Unavailable):
             continue
-        hrs = hazard_ratio_table(result, labels)
+        hrs = mask_count_pattern(hazard_ratio_table(result, labels), "Patients (events)",
+                                 r"^(\d+) \((\d+)\)$", suppression)
         out.append(Section("Cox", f"{name}: hazard ratio of the HER2 group", table=hrs,
                            notes=_table_lines(hrs)))
         multi = result.multivariable
         if isinstance(multi, Unavailable):
             out.append(_unavailable("Cox", f"{name}: multivariable Cox model", multi))
             continue
-        frame = multivariable_table(multi, labels)
+        frame = mask_block_counts(multivariable_table(multi, labels), block="Covariate",
+                                  column="Level (n)", suppression=suppression)
         out.append(Section("Cox", f"{name}: multivariable Cox model", table=frame,
                            notes=_table_lines(frame)))
         out.append(Section("Cox", f"{name}: forest plot",
@@ -175,21 +221,33 @@ def _cox(analysis: Analysis) -> list[Section]:
     return out
 
 
-def _sweep(exploration: CutoffExploration, settings: Settings) -> list[Section]:
+def _sweep(exploration: CutoffExploration | Unavailable, settings: Settings,
+           suppression: Suppression = NO_SUPPRESSION) -> list[Section]:
     from her2dash.figures.sweep import sweep_figure
 
+    if isinstance(exploration, Unavailable):
+        return [_unavailable("Cutoff sweep", "Cutoff sweep", exploration)]
     result = exploration.sweep
     endpoint = settings.endpoint
     header = search_header(result, endpoint)
     table = sweep_table(result)
-    every = table[(table["cutoff_pct"] % SWEEP_REPORT_EVERY_PCT).abs() < 1e-9]
+    every = mask_count_columns(
+        table[(table["cutoff_pct"] % SWEEP_REPORT_EVERY_PCT).abs() < 1e-9],
+        {"eligible": ("n_homogeneous", "n_heterogeneous")}, suppression)
     columns = ["cutoff_pct", "eligible", "n_homogeneous", "n_heterogeneous",
                f"{endpoint}_hr", f"{endpoint}_hr_low", f"{endpoint}_hr_high",
                f"{endpoint}_logrank_p"]
-    maxstat = maxstat_frame(exploration.optimal)
+    scale = rule_spec(settings.rule).cutoff
+    maxstat = maxstat_frame(exploration.optimal, scale.unit if scale is not None else "%")
+    figure = sweep_figure(result, endpoint, current_cutoff=settings.cutoff_pct)
+    if suppression.enabled:
+        # The bottom panel draws both group sizes at every cutoff: counts, left out here.
+        figure.data = [t for t in figure.data if t.type != "bar"]
+        figure.add_annotation(text=f"Group sizes left out: {suppression.statement.lower()}",
+                              xref="paper", yref="paper", x=0.5, y=0.08, showarrow=False)
     return [
         Section("Cutoff sweep", f"{ENDPOINT_TITLES[endpoint]} across cutoffs",
-                figure=sweep_figure(result, endpoint, current_cutoff=settings.cutoff_pct),
+                figure=figure,
                 caption=_plain(header), notes=(_plain(header), *_table_lines(maxstat))),
         Section("Cutoff sweep", "Optimal cutpoint (maximally selected log-rank)", table=maxstat,
                 caption="A data-chosen cutpoint needs the adjusted p; the naive p is too small.",
@@ -202,11 +260,16 @@ def _sweep(exploration: CutoffExploration, settings: Settings) -> list[Section]:
 
 
 def build_report(cohort: Cohort, settings: Settings, *, permutations: int = 1000,
-                 seed: int = 0) -> Report:
-    """Every section of the report for ``cohort`` under ``settings``."""
+                 seed: int = 0, exploration: ExplorationStatus | None = None,
+                 suppression: Suppression = NO_SUPPRESSION) -> Report:
+    """Every section of the report for ``cohort`` under ``settings``; ``exploration`` labels
+    it (default: one setting looked at, nothing locked, so exploratory). ``suppression``
+    masks small counts in every table, the risk tables and the summary, and leaves
+    patient-level plots out (her2dash/suppress.py)."""
     classification = classify(cohort, settings)
     analysis = analyze(cohort, settings, classification)
-    exploration = explore(cohort, settings, permutations=permutations, seed=seed)
+    # Not named `exploration`: that is the ledger label passed in (her2dash/ledger.py).
+    cutoffs = explore(cohort, settings, permutations=permutations, seed=seed)
     summary = [f"{cohort.n_patients} patients; {analysis.n_homogeneous} Homo-HER2, "
                f"{analysis.n_heterogeneous} Hetero-HER2, {analysis.n_excluded} excluded by the "
                "filters"]
@@ -214,26 +277,33 @@ def build_report(cohort: Cohort, settings: Settings, *, permutations: int = 1000
     counts = cohort_summary(classification)
     if not isinstance(counts.heterogeneity_rate, Unavailable):
         rate, detail = heterogeneity_rate_text(counts.heterogeneity_rate)
-        summary += [_plain(rate), _plain(detail)]
+        rate_lines = [_plain(rate), _plain(detail)]
+        masked = [mask_counts_in_text(line, suppression) for line in rate_lines]
+        # A rate beside its masked count would give the count back: the lines go.
+        summary += (rate_lines if masked == rate_lines else
+                    [f"Heterogeneity rate not shown: {suppression.statement.lower()}."])
         frame = fragment_count_table(counts)
         cohort_sections.append(Section("Cohort", "Fragments per patient", table=frame,
                                        notes=(*summary, *_table_lines(frame))))
     summary += list(analysis.notes)
+    summary = [mask_counts_in_text(line, suppression) for line in summary]
     if isinstance(analysis.baseline, Unavailable):
         baseline = [_unavailable("Table 1", "Baseline characteristics", analysis.baseline)]
     else:
-        frame = baseline_frame(analysis.baseline, analysis.covariates)
+        frame = baseline_frame(analysis.baseline, analysis.covariates, suppression)
         pvalues = frame[frame["p value"].astype(str).str.strip() != ""]
         baseline = [Section("Table 1", "Baseline characteristics (Table 1)", table=frame,
                             notes=tuple(f"{r['Characteristic']}: p = {r['p value']}"
                                         for _, r in pvalues.iterrows()))]
-    sections = (*cohort_sections, *baseline, *_survival(analysis),
-                *_response(cohort, analysis, classification), *_cox(analysis),
-                *_sweep(exploration, settings))
+    sections = (*cohort_sections, *baseline, *_survival(analysis, suppression),
+                *_response(cohort, analysis, classification, suppression),
+                *_cox(analysis, suppression), *_sweep(cutoffs, settings, suppression))
     return Report(settings=settings, fingerprint=cohort.fingerprint, synthetic=cohort.synthetic,
                   created=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
                   versions=software_versions(), summary=tuple(summary),
-                  sections=tuple(sections))
+                  sections=tuple(sections), permutations=permutations, seed=seed,
+                  suppression=suppression,
+                  exploration=exploration or exploration_status(settings, Ledger(), None))
 
 
 _CSS = """
@@ -246,6 +316,8 @@ table.data th { background: #eef4fa; }
 .meta td { padding: .1em .8em .1em 0; font-size: .9em; }
 .caption { color: #555; font-size: .85em; }
 .unavailable { color: #8a5a00; font-style: italic; }
+.suppression { color: #8a1c00; font-size: .85em; }
+.exploration { color: #555; font-size: .85em; font-style: italic; margin: 0; }
 .figure { page-break-inside: avoid; break-inside: avoid; }
 section.item { page-break-inside: avoid; break-inside: avoid; }
 @media print { body { margin: 0; max-width: none; } .modebar { display: none !important; }
@@ -265,7 +337,11 @@ def to_html(report: Report) -> str:
 
     parts = ["<h1>HER2 heterogeneity report</h1>",
              "<p><b>Synthetic demo cohort.</b></p>" if report.synthetic else "",
+             (f'<p class="suppression"><b>{html.escape(report.suppression.explanation)}</b></p>'
+              if report.suppression.enabled else ""),
              _meta_table([("Data fingerprint", report.fingerprint), ("Date", report.created)]),
+             (f'<p><b>{html.escape(status_detail(report.exploration))}</b></p>'
+              if report.exploration else ""),
              "<h3>Settings</h3>", _meta_table(settings_rows(report.settings)),
              "<h3>Software</h3>", _meta_table(list(report.versions.items())),
              "<h3>Cohort summary</h3>",
@@ -277,6 +353,12 @@ def to_html(report: Report) -> str:
         heading = f"<h2>{html.escape(s.chapter)}</h2>" if s.chapter != chapter else ""
         chapter = s.chapter
         parts.append(f'<section class="item">{heading}<h3>{html.escape(s.title)}</h3>')
+        if report.exploration:
+            parts.append(f'<p class="exploration">{html.escape(status_caption(report.exploration))}'
+                         "</p>")
+        if report.suppression.enabled:  # on every section, so a printed page carries it
+            parts.append(f'<p class="suppression">{html.escape(report.suppression.statement)}'
+                         ".</p>")
         if s.unavailable:
             parts.append(f'<p class="unavailable">Not available: {html.escape(s.unavailable)}.'
                          "</p>")
@@ -292,14 +374,26 @@ def to_html(report: Report) -> str:
             parts.append(f'<p class="caption">{html.escape(s.caption)}</p>')
         parts.append("</section>")
     body = "\n".join(parts)
+    # "</" cannot occur in the JSON (no patient text in it), but escape it anyway: the block
+    # must not end the script element early.
+    record = provenance_text(report).replace("</", "<\\/")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>her2dash report {report.fingerprint}</title><style>{_CSS}</style>"
+            f'<script type="application/json" id="{PROVENANCE_ID}">{record}</script>'
             f"</head><body>\n{body}\n</body></html>\n")
 
 
 def to_pdf(report: Report, *, timeout_s: float = 60.0) -> bytes | Unavailable:
     """The HTML report printed to PDF by headless Chromium (A4 portrait, so a figure and its
-    headings fit one page)."""
+    headings fit one page). The PDF's title carries the provenance record (``pdfinfo`` shows
+    it; Chromium writes no other metadata), for :mod:`her2dash.verify`."""
+    return html_to_pdf(to_html(report), provenance_text(report), timeout_s=timeout_s)
+
+
+def html_to_pdf(page: str, record: str, *, timeout_s: float = 60.0) -> bytes | Unavailable:
+    """An HTML report printed to PDF, its ``<title>`` replaced by ``record`` (provenance)."""
+    import re
+
     from her2dash.export.images import browser_path
 
     browser = browser_path()
@@ -308,9 +402,10 @@ def to_pdf(report: Report, *, timeout_s: float = 60.0) -> bytes | Unavailable:
                            "set BROWSER_PATH")
     with tempfile.TemporaryDirectory(prefix="her2dash-report-") as tmp:
         src, out = Path(tmp) / "report.html", Path(tmp) / "report.pdf"
-        src.write_text(to_html(report).replace(
-            "<style>", "<style>@page { size: A4; margin: 12mm; }\n", 1),
-            encoding="utf-8")
+        title = f"<title>{PROVENANCE_ID} {html.escape(record, quote=False)}</title>"
+        page = re.sub(r"<title>.*?</title>", lambda _: title, page, count=1, flags=re.S)
+        src.write_text(page.replace("<style>", "<style>@page { size: A4; margin: 12mm; }\n", 1),
+                       encoding="utf-8")
         cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                "--disable-background-networking", "--disable-component-update",
                "--disable-sync", f"--user-data-dir={Path(tmp) / 'profile'}",

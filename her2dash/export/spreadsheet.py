@@ -18,6 +18,8 @@ import numbers
 
 import pandas as pd
 
+from her2dash.suppress import NO_SUPPRESSION, Suppression
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -41,28 +43,40 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+def to_csv_bytes(frame: pd.DataFrame, *, suppression: Suppression = NO_SUPPRESSION) -> bytes:
     """UTF-8 CSV with a byte-order mark (Excel then reads "−" and "≥" correctly), no index.
 
     Text is always quoted (pandas would leave a lone carriage return unquoted, which splits the
-    row in a spreadsheet); numbers are not, so they stay numbers.
+    row in a spreadsheet); numbers are not, so they stay numbers. Under ``suppression`` (the
+    frame already masked by its table builder) the first line states it, so the file says so
+    wherever it goes; the header follows on the second line.
     """
-    return safe_frame(frame).to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC).encode(
-        "utf-8-sig")
+    body = safe_frame(frame).to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC)
+    if suppression.enabled:
+        buffer = io.StringIO()
+        csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC).writerow([suppression.explanation])
+        body = buffer.getvalue() + body
+    return body.encode("utf-8-sig")
 
 
-def to_xlsx_bytes(sheets: pd.DataFrame | dict[str, pd.DataFrame]) -> bytes:
+def to_xlsx_bytes(sheets: pd.DataFrame | dict[str, pd.DataFrame], *,
+                  suppression: Suppression = NO_SUPPRESSION) -> bytes:
     """One workbook, a sheet per table (sheet names cut to Excel's 31 characters), no index.
 
     Text cells are written as strings (openpyxl would otherwise turn ``"=SUM(A1)"`` into a
-    formula cell), numbers as numbers.
+    formula cell), numbers as numbers. Under ``suppression`` each sheet's first row states it
+    and the table starts on row 3.
     """
     if isinstance(sheets, pd.DataFrame):
         sheets = {"table": sheets}
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        start = 2 if suppression.enabled else 0
         for name, frame in sheets.items():
-            safe_frame(frame).to_excel(writer, sheet_name=_sheet_name(name), index=False)
+            safe_frame(frame).to_excel(writer, sheet_name=_sheet_name(name), index=False,
+                                       startrow=start)
+            if suppression.enabled:
+                writer.sheets[_sheet_name(name)]["A1"] = suppression.explanation
             for row in writer.sheets[_sheet_name(name)].iter_rows():
                 for cell in row:
                     if cell.data_type == "f":  # belt and braces: never leave a formula cell

@@ -17,13 +17,15 @@ from her2dash.classify import HETEROGENEOUS, HOMOGENEOUS
 from her2dash.cox import HazardRatio
 from her2dash.figures.theme import FONT_SIZE, GROUP_COLORS, GROUP_LABELS, apply_theme
 from her2dash.results import Unavailable
+from her2dash.suppress import NO_SUPPRESSION, Suppression
 from her2dash.survival import OVERALL, EndpointSurvival, KaplanMeierCurve
 from her2dash.tables.survival import (
+    AT_RISK,
     ENDPOINT_TITLES,
-    at_risk_labels,
     km_summary_lines,
     level_text,
     median_header,
+    risk_rows,
 )
 
 X_TITLE = "Months since start of trastuzumab therapy"
@@ -33,6 +35,11 @@ BAND_ALPHA = 0.15
 # R's plot.survfit pads the time axis by 4 % either side (xaxs = "r"); it also keeps the
 # at-risk number at month 0 clear of the row labels in the left margin.
 _X_PAD = 0.04
+# Extended risk table rows (censored, events) are printed per arm under its at-risk row, as
+# KMunicate (Morris et al., BMJ Open 2019) and Lancet-style figures do, rather than packed into
+# one cell ("12 (3, 1)"): a column of single numbers reads down, and each row has its name.
+_ROW_NAMES = {AT_RISK: "at risk", "Censored (cumulative)": "censored",
+              "Events (cumulative)": "events"}
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
@@ -80,16 +87,21 @@ def _band_trace(curve: KaplanMeierCurve, group: str) -> go.Scatter | None:
     )
 
 
-def _curve_trace(curve: KaplanMeierCurve, group: str) -> go.Scatter:
+def _curve_trace(curve: KaplanMeierCurve, group: str,
+                 suppression: Suppression = NO_SUPPRESSION) -> go.Scatter:
     time, surv, _, _, n_risk = _from_zero(curve)
     overall = group == OVERALL
+    hover = f"{GROUP_LABELS[group]}<br>%{{x:.1f}} months<br>S = %{{y:.3f}}"
+    if not suppression.enabled:
+        hover += "<br>at risk %{customdata:.0f}"
+    # Under suppression the hover's number at risk at every step (down to 1) is left out: the
+    # risk table below shows the masked counts.
     return go.Scatter(
         x=time, y=surv, mode="lines", line_shape="hv", name=GROUP_LABELS[group],
         line={"color": GROUP_COLORS[group], "width": 2.5 if overall else 3,
               "dash": "dash" if overall else "solid"},
-        customdata=n_risk, legendgroup=group, meta={"group": group, "role": "curve"},
-        hovertemplate=(f"{GROUP_LABELS[group]}<br>%{{x:.1f}} months<br>S = %{{y:.3f}}"
-                       "<br>at risk %{customdata:.0f}<extra></extra>"),
+        customdata=None if suppression.enabled else n_risk, legendgroup=group,
+        meta={"group": group, "role": "curve"}, hovertemplate=hover + "<extra></extra>",
     )
 
 
@@ -117,7 +129,8 @@ def _summary_text(survival: EndpointSurvival, hazard_ratio: HazardRatio | Unavai
 
 
 def km_figure(survival: EndpointSurvival, hazard_ratio: HazardRatio | Unavailable, *,
-              show_ci: bool = True, show_overall: bool = False, title: str | None = None,
+              show_ci: bool = True, show_overall: bool = False, risk_counts: bool = False,
+              suppression: Suppression = NO_SUPPRESSION, title: str | None = None,
               height: int = 640) -> go.Figure:
     """Kaplan–Meier curves of Homo-HER2 and Hetero-HER2 (and all patients) for one endpoint.
 
@@ -132,19 +145,39 @@ def km_figure(survival: EndpointSurvival, hazard_ratio: HazardRatio | Unavailabl
     show_overall
         Add the all-patients curve (grey, dashed, no band: it would cover both groups') and its
         at-risk row.
+    risk_counts
+        Under each arm's number at risk, add its cumulative censored and cumulative events
+        rows (the extended risk table); the figure grows by those rows.
+    suppression
+        Mask small counts in the risk table (exports under small-count suppression).
 
     Returns
     -------
     A two-row figure: the curves over the number-at-risk table, sharing the time axis. Traces
-    carry ``meta = {"group", "role"}`` with role "curve", "band", "censor" or "at_risk"; a
-    group whose curve is Unavailable (no patients) has none.
+    carry ``meta = {"group", "role"}`` with role "curve", "band", "censor" or "at_risk" (and
+    "censored" / "events" for the extended rows); a group whose curve is Unavailable (no
+    patients) has none.
     """
     groups = [g for g in (*GROUP_ORDER, *((OVERALL,) if show_overall else ()))
               if isinstance(survival.curves.get(g), KaplanMeierCurve)]
-    # The at-risk panel grows with its rows, so two rows are not spread over empty space.
-    risk_share = 0.03 + 0.075 * max(len(groups), 1)
+    table = risk_rows(survival, groups, cumulative=risk_counts, suppression=suppression)
+    blocks = [(g, [(name, texts) for group, name, texts in table if group == g]) for g in groups]
+    n_rows = sum(len(rows) for _, rows in blocks)
+    # Pixels of the risk panel: the two-row default's 48 px a row, or 30 px a row (and a
+    # 0.4-row gap between arms) for the extended table; the figure grows by the difference,
+    # so the curves keep their height.
+    gap = 0.4 if risk_counts else 0.0
+    row_px = 30.0 if risk_counts else 48.0
+    span = n_rows + gap * max(len(blocks) - 1, 0)
+    panel_px = 19.2 + row_px * max(span, 1)
+    default_px = 19.2 + 48.0 * max(len(groups), 1)
+    # The extended table's longer heading needs a little more room under the axis title.
+    spacing_px = 0.14 * 640 + (14.0 if risk_counts else 0.0)
+    height = round(height + max(panel_px - default_px, 0.0) + spacing_px - 0.14 * 640)
+    risk_share = min(panel_px / height, 0.6)
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True,
-                        row_heights=[1.0 - risk_share, risk_share], vertical_spacing=0.14)
+                        row_heights=[1.0 - risk_share, risk_share],
+                        vertical_spacing=spacing_px / height)
     for group in groups:
         curve = survival.curves[group]
         assert isinstance(curve, KaplanMeierCurve)  # filtered above; narrows the type
@@ -152,22 +185,34 @@ def km_figure(survival: EndpointSurvival, hazard_ratio: HazardRatio | Unavailabl
             band = _band_trace(curve, group)
             if band is not None:
                 fig.add_trace(band, row=1, col=1)
-        fig.add_trace(_curve_trace(curve, group), row=1, col=1)
+        fig.add_trace(_curve_trace(curve, group, suppression), row=1, col=1)
         if group != OVERALL:
             marks = _censor_trace(curve, group)
             if marks is not None:
                 fig.add_trace(marks, row=1, col=1)
 
-    # Number at risk: one text row per group, at the risk-table times of the shared x axis.
-    for row, group in enumerate(groups):
+    # The risk table: one text row per group and count, at the grid times of the shared x axis.
+    tick_text, tick_y = [], []
+    row = 0.0
+    for block, (group, rows) in enumerate(blocks):
         risk = survival.risk_table[group]
-        fig.add_trace(go.Scatter(
-            x=risk.time, y=np.full(risk.time.size, row), mode="text",
-            text=at_risk_labels(risk), textfont={"color": GROUP_COLORS[group],
-                                                 "size": FONT_SIZE - 1},
-            cliponaxis=False, showlegend=False, hoverinfo="skip", legendgroup=group,
-            name=f"{GROUP_LABELS[group]} at risk", meta={"group": group, "role": "at_risk"},
-        ), row=2, col=1)
+        row = float(sum(len(r) for _, r in blocks[:block])) + gap * block
+        for name, texts in rows:
+            role = _ROW_NAMES.get(name, name)
+            first = name == AT_RISK
+            fig.add_trace(go.Scatter(
+                x=risk.time, y=np.full(risk.time.size, row), mode="text", text=texts,
+                textfont={"color": GROUP_COLORS[group], "size": FONT_SIZE - (1 if first else 2)},
+                cliponaxis=False, showlegend=False, hoverinfo="skip", legendgroup=group,
+                name=f"{GROUP_LABELS[group]} {role}",
+                meta={"group": group, "role": "at_risk" if first else role},
+            ), row=2, col=1)
+            label = GROUP_LABELS[group] if first else role.capitalize()
+            if first and risk_counts:
+                label = f"<b>{label}</b>"
+            tick_text.append(f"<span style='color:{GROUP_COLORS[group]}'>{label}</span>")
+            tick_y.append(row)
+            row += 1
 
     times = [survival.curves[g].time[-1] for g in groups]  # type: ignore[union-attr]
     times += [survival.risk_table[g].time[-1] for g in groups if survival.risk_table[g].time.size]
@@ -179,16 +224,19 @@ def km_figure(survival: EndpointSurvival, hazard_ratio: HazardRatio | Unavailabl
     fig.update_yaxes(title_text=ENDPOINT_TITLES.get(survival.endpoint, survival.endpoint),
                      range=[0, 1.03], dtick=0.2, tickformat=".1f", row=1, col=1)
     fig.update_yaxes(
-        range=[len(groups) - 0.5, -0.5], tickvals=list(range(len(groups))),
-        ticktext=[f"<span style='color:{GROUP_COLORS[g]}'>{GROUP_LABELS[g]}</span>"
-                  for g in groups],
+        range=[max(row, 1.0) - 0.5, -0.5], tickvals=tick_y, ticktext=tick_text,
         showline=False, ticks="", showgrid=False, zeroline=False, fixedrange=True,
-        row=2, col=1)
+        tickfont={"size": FONT_SIZE - 1}, row=2, col=1)
+    heading = "<b>Number at risk</b>"
+    if risk_counts:
+        heading += " (with censored and events, cumulative)"
+    if suppression.enabled:
+        heading += f" · {suppression.statement}"
     # Left-aligned over the numbers: annotations take no automargin, so one anchored in the
     # left margin (over the row labels) gets clipped.
-    fig.add_annotation(text="<b>Number at risk</b>", xref="paper", x=0.0, yref="y2 domain",
+    fig.add_annotation(text=heading, xref="paper", x=0.0, yref="y2 domain",
                        y=1.0, yanchor="bottom", xanchor="left", showarrow=False,
-                       font={"size": FONT_SIZE - 1})
+                       font={"size": FONT_SIZE - 1}, name="risk_heading")
     if groups:
         fig.add_annotation(
             text=_summary_text(survival, hazard_ratio), xref="x domain", yref="y domain",

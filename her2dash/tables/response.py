@@ -22,6 +22,7 @@ from her2dash.response import (
     ResponseTable,
 )
 from her2dash.results import Unavailable
+from her2dash.suppress import NO_SUPPRESSION, SHOWN, Suppression, cell_text, protect
 from her2dash.tables import DASH, format_ci, format_estimate, format_number, format_p
 
 ALL = "All"
@@ -61,24 +62,80 @@ def _rate(p: Proportion | Unavailable) -> str:
            f"[{format_ci(p.ci, scale=100.0)}]"
 
 
-def _group_column(g: GroupResponse) -> list[str]:
+def _group_column(g: GroupResponse, status: dict | None = None,
+                  suppression: Suppression = NO_SUPPRESSION) -> list[str]:
     # CR–PD as % of the evaluable patients (the paper's denominator: 43 and 27); NE is counted
     # against all patients of the group, since it is what is left out of that denominator.
-    cells = [_pct(g.counts[c], g.n_evaluable) for c in RESPONSE_CATEGORIES if c != "NE"]
-    cells.append(f"{g.counts['NE']} of {g.n}")
-    return [*cells, _rate(g.orr), _rate(g.dcr)]
+    if status is None or all(v == SHOWN for v in status.values()):
+        cells = [_pct(g.counts[c], g.n_evaluable) for c in RESPONSE_CATEGORIES if c != "NE"]
+        cells.append(f"{g.counts['NE']} of {g.n}")
+        return [*cells, _rate(g.orr), _rate(g.dcr)]
+    value = _response_cells(g)
+
+    def text(name: str) -> str:
+        return cell_text(status[name], str(value[name]), suppression)
+
+    # A percentage or a rate with its CI gives its numerator and denominator away: shown only
+    # when both are.
+    cells = [(_pct(g.counts[c], g.n_evaluable) if status[c] == status["E"] == SHOWN
+              else text(c)) for c in RESPONSE_CATEGORIES if c != "NE"]
+    cells.append(f"{text('NE')} of {text('N')}")
+    for name, rate in (("ORR", g.orr), ("DCR", g.dcr)):
+        if isinstance(rate, Unavailable) or status[name] == status["E"] == SHOWN:
+            cells.append(_rate(rate))
+        else:
+            cells.append(f"{text(name)}/{text('E')}")
+    return cells
 
 
-def response_table_frame(table: ResponseTable) -> pd.DataFrame:
+def _response_cells(g: GroupResponse) -> dict[str, int]:
+    """The counts one column of Table 3 prints: CR…NE, the group size N, the evaluable E, and
+    the ORR and DCR numerators."""
+    out = {c: int(g.counts[c]) for c in RESPONSE_CATEGORIES}
+    out.update(N=int(g.n), E=int(g.n_evaluable), ORR=int(g.counts["CR"] + g.counts["PR"]),
+               DCR=int(g.counts["CR"] + g.counts["PR"] + g.counts["SD"]))
+    return out
+
+
+def response_status(table: ResponseTable, suppression: Suppression
+                    ) -> tuple[dict[str, str], ...]:
+    """Primary and complementary suppression of Table 3's counts, one status dict per column
+    (heterogeneous, homogeneous, all). The sums a reader can form: in a column, CR + PR + SD + PD
+    = evaluable, evaluable + NE = N, CR + PR = ORR's numerator, ORR + SD = DCR's; across
+    columns, the two groups add up to All."""
+    columns = (table.heterogeneous, table.homogeneous, table.overall)
+    values = {(j, name): v for j, g in enumerate(columns)
+              for name, v in _response_cells(g).items()}
+    relations: list[dict] = []
+    for j in range(3):
+        relations += [{(j, "CR"): 1, (j, "PR"): 1, (j, "SD"): 1, (j, "PD"): 1, (j, "E"): -1},
+                      {(j, "E"): 1, (j, "NE"): 1, (j, "N"): -1},
+                      {(j, "CR"): 1, (j, "PR"): 1, (j, "ORR"): -1},
+                      {(j, "ORR"): 1, (j, "SD"): 1, (j, "DCR"): -1}]
+    relations += [{(0, name): 1, (1, name): 1, (2, name): -1}
+                  for name in _response_cells(table.overall)]
+    # Group sizes are printed in Table 1 and the median table too: hiding them here is no use.
+    status = protect(values, relations, suppression, fixed={(j, "N") for j in range(3)})
+    return tuple({name: status[(j, name)] for name in _response_cells(g)}
+                 for j, g in enumerate(columns))
+
+
+def response_table_frame(table: ResponseTable,
+                         suppression: Suppression = NO_SUPPRESSION) -> pd.DataFrame:
     """Table 3: rows CR, PR, SD, PD, NE, ORR, DCR; columns per group and all patients.
 
     CR to PD read "n (% of evaluable)"; NE reads "n of N"; ORR and DCR read
-    "successes/evaluable (rate) [exact CI]" at the table's confidence level.
+    "successes/evaluable (rate) [exact CI]" at the table's confidence level. With
+    ``suppression`` small counts are masked (and complementary ones, see
+    :func:`response_status`); a masked count loses its percentage, a masked rate its CI.
     """
     rows = [*RESPONSE_CATEGORIES, ORR, DCR]
     columns = {RESPONSE_ROW: rows}
-    for name, group in zip(GROUP_COLUMNS, (*table.groups, table.overall), strict=True):
-        columns[name] = _group_column(group)
+    statuses = (response_status(table, suppression) if suppression.enabled
+                else (None, None, None))
+    for name, group, status in zip(GROUP_COLUMNS, (*table.groups, table.overall), statuses,
+                                   strict=True):
+        columns[name] = _group_column(group, status, suppression)
     return pd.DataFrame(columns)
 
 

@@ -8,13 +8,14 @@ median, an interval or a p the same way: "10.8 (6.9–19.4)", "HR 0.47 (0.29–0
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
 from her2dash.classify import GROUP_LABELS, HETEROGENEOUS, HOMOGENEOUS
 from her2dash.cox import HazardRatio
 from her2dash.results import ConfidenceInterval, Unavailable
+from her2dash.suppress import NO_SUPPRESSION, Suppression, cell_text, protect
 from her2dash.survival import OVERALL, EndpointSurvival, LogRank, MedianSurvival, RiskTable
 from her2dash.tables import DASH, NOT_REACHED, format_estimate, format_number, format_p
 
@@ -22,6 +23,10 @@ from her2dash.tables import DASH, NOT_REACHED, format_estimate, format_number, f
 ROW_ORDER: tuple[str, ...] = (HOMOGENEOUS, HETEROGENEOUS, OVERALL)
 ENDPOINT_TITLES = {"pfs": "Progression-free survival", "os": "Overall survival"}
 ENDPOINT_SHORT = {"pfs": "PFS", "os": "OS"}
+# The extended risk table's rows (KMunicate, Morris et al., BMJ Open 2019;9:e030215): per arm,
+# at risk, then censored and events so far. Names in exports say "cumulative" outright.
+AT_RISK, CUM_CENSORED, CUM_EVENTS = "At risk", "Censored (cumulative)", "Events (cumulative)"
+RISK_ROW = "Count"
 
 
 def level_text(level: float) -> str:
@@ -97,18 +102,33 @@ def _groups(survival: EndpointSurvival) -> list[str]:
     return [g for g in ROW_ORDER if g in survival.curves]
 
 
-def median_table(survival: EndpointSurvival) -> pd.DataFrame:
-    """Group, patients, events and median (CI) in months, one row per group and overall."""
+def median_table(survival: EndpointSurvival,
+                 suppression: Suppression = NO_SUPPRESSION) -> pd.DataFrame:
+    """Group, patients, events and median (CI) in months, one row per group and overall.
+
+    With ``suppression`` the patient and event counts below its threshold are masked, and one
+    more count per column when the overall row would give a masked one away (overall = the
+    two groups' sum).
+    """
     header = median_header(survival)
-    rows = []
-    for group in _groups(survival):
+    groups = _groups(survival)
+    counts: dict[tuple[str, str], int] = {}
+    for group in groups:
         median = survival.medians[group]
         available = not isinstance(median, Unavailable)
+        counts[(group, "Patients")] = median.n if available else 0  # type: ignore[union-attr]
+        counts[(group, "Events")] = median.n_events if available else 0  # type: ignore[union-attr]
+    relations = [{(HETEROGENEOUS, c): 1, (HOMOGENEOUS, c): 1, (OVERALL, c): -1}
+                 for c in ("Patients", "Events") if set(ROW_ORDER) <= set(groups)]
+    status = protect(counts, relations, suppression,
+                     keep={(g, "Patients") for g in groups})
+    rows = []
+    for group in groups:
         rows.append({
             "Group": GROUP_LABELS[group],
-            "Patients": str(median.n) if available else "0",
-            "Events": str(median.n_events) if available else "0",
-            header: median_text(median),
+            **{c: cell_text(status[(group, c)], str(counts[(group, c)]), suppression)
+               for c in ("Patients", "Events")},
+            header: median_text(survival.medians[group]),
         })
     return pd.DataFrame(rows)
 
@@ -130,19 +150,88 @@ def landmark_table(survival: EndpointSurvival) -> pd.DataFrame:
     return pd.DataFrame(rows).fillna(DASH)
 
 
-def at_risk_labels(risk: RiskTable) -> list[str]:
-    """The numbers at risk as printed under a KM plot (integers, no padding)."""
-    return [format_number(float(n), 0) for n in risk.n_risk]
+def at_risk_labels(risk: RiskTable, suppression: Suppression = NO_SUPPRESSION) -> list[str]:
+    """The numbers at risk as printed under a KM plot (integers, no padding; small ones masked
+    under ``suppression``)."""
+    return [suppression.count(int(n)) for n in risk.n_risk]
 
 
-def risk_table_frame(survival: EndpointSurvival) -> pd.DataFrame:
-    """Number at risk per group (rows) at each risk-table time in months (columns)."""
+def risk_rows(survival: EndpointSurvival, groups: Sequence[str], *, cumulative: bool = False,
+              suppression: Suppression = NO_SUPPRESSION,
+              ) -> list[tuple[str, str, list[str]]]:
+    """(group, row name, texts at each grid time) of the risk table under a KM plot: per group
+    "At risk", and with ``cumulative`` the censored and events up to and including each time.
+
+    Masking as :func:`risk_status`.
+    """
+    kinds = [AT_RISK, *((CUM_CENSORED, CUM_EVENTS) if cumulative else ())]
+    values = _risk_values(survival, groups, kinds)
+    status = risk_status(survival, groups, cumulative=cumulative, suppression=suppression)
+    out = []
+    for group in groups:
+        n_times = survival.risk_table[group].time.size
+        for name in kinds:
+            out.append((group, name, [cell_text(status[(group, name, j)],
+                                                str(values[(group, name, j)]), suppression)
+                                      for j in range(n_times)]))
+    return out
+
+
+_RISK_FIELDS = {AT_RISK: "n_risk", CUM_CENSORED: "cum_censored", CUM_EVENTS: "cum_events"}
+
+
+def _risk_values(survival: EndpointSurvival, groups: Sequence[str],
+                 kinds: Sequence[str]) -> dict[tuple[str, str, int], int]:
+    return {(group, name, j): int(v) for group in groups for name in kinds
+            for j, v in enumerate(getattr(survival.risk_table[group], _RISK_FIELDS[name]))}
+
+
+def risk_status(survival: EndpointSurvival, groups: Sequence[str], *, cumulative: bool = False,
+                suppression: Suppression = NO_SUPPRESSION) -> dict[tuple[str, str, int], str]:
+    """Status of each risk-table count, keyed (group, row name, grid index).
+
+    At risk counts time ≥ t and the cumulative rows time ≤ t (R's ``summary(fit, times = t)``
+    n.risk and the running sums of n.censor and n.event), so a patient whose event falls
+    exactly on a grid time is in both, and the three rows can add up to more than the arm.
+
+    Under ``suppression`` the table is protected as a whole: the arm's size (at risk at 0)
+    minus its censored and events gives the number at risk, and the all-patients row is the
+    sum of the two arms, so complementary cells are masked where those sums would reveal one.
+    """
+    kinds = [AT_RISK, *((CUM_CENSORED, CUM_EVENTS) if cumulative else ())]
+    values = _risk_values(survival, groups, kinds)
+    relations: list[dict[tuple[str, str, int], int]] = []
+    if suppression.enabled:
+        for group in groups:
+            risk = survival.risk_table[group]
+            if cumulative and risk.time.size and risk.time[0] <= 0:
+                relations += [{(group, AT_RISK, j): 1, (group, CUM_CENSORED, j): 1,
+                               (group, CUM_EVENTS, j): 1, (group, AT_RISK, 0): -1}
+                              for j in range(1, risk.time.size)]
+        if {HOMOGENEOUS, HETEROGENEOUS, OVERALL} <= set(groups):
+            n_times = survival.risk_table[OVERALL].time.size
+            relations += [{(HETEROGENEOUS, name, j): 1, (HOMOGENEOUS, name, j): 1,
+                           (OVERALL, name, j): -1} for name in kinds for j in range(n_times)]
+    # At risk at 0 is the arm's size, printed in the median table too: never hidden as a
+    # complement (it is in every column's sum; hiding it would spread the masking).
+    return protect(values, relations, suppression, fixed={(g, AT_RISK, 0) for g in groups})
+
+
+def risk_table_frame(survival: EndpointSurvival, *, cumulative: bool = False,
+                     suppression: Suppression = NO_SUPPRESSION) -> pd.DataFrame:
+    """Number at risk per group (rows) at each risk-table time in months (columns).
+
+    With ``cumulative`` each group has three rows, as the extended risk table under the KM
+    plot: at risk, cumulative censored, cumulative events (column ``Count`` names the row).
+    """
     rows = []
-    for group in _groups(survival):
-        risk = survival.risk_table[group]
+    for group, name, texts in risk_rows(survival, _groups(survival), cumulative=cumulative,
+                                        suppression=suppression):
+        times = [format_number(float(t), 0) for t in survival.risk_table[group].time]
         row = {"Group": GROUP_LABELS[group]}
-        row.update(zip((format_number(float(t), 0) for t in risk.time), at_risk_labels(risk),
-                       strict=True))
+        if cumulative:
+            row[RISK_ROW] = name
+        row.update(zip(times, texts, strict=True))
         rows.append(row)
     return pd.DataFrame(rows)
 
