@@ -94,11 +94,14 @@ def _selection(settings: Settings | Positivity) -> tuple[Positivity, str, str]:
     return settings, "baseline", "biopsy"
 
 
-def scored(cohort: Cohort, settings: Settings | Positivity = "2+") -> ScoredFragments:
-    """The cohort's scored fragments under ``settings`` as the rules' vectorised view."""
+def scored(cohort: Cohort, settings: Settings | Positivity = "2+",
+           codes: np.ndarray | None = None) -> ScoredFragments:
+    """The cohort's scored fragments under ``settings`` as the rules' vectorised view
+    (``codes``: every fragment's patient position, if already looked up)."""
     positivity, timepoint, specimen = _selection(settings)
-    frags = cohort.fragments[scored_mask(cohort.fragments, timepoint, specimen)]
-    return scored_fragments(frags, pd.Index(cohort.patients.index), positivity)
+    mask = scored_mask(cohort.fragments, timepoint, specimen)
+    return scored_fragments(cohort.fragments[mask], pd.Index(cohort.patients.index), positivity,
+                            None if codes is None else codes[mask])
 
 
 def patient_features(cohort: Cohort, settings: Settings | Positivity = "2+") -> pd.DataFrame:
@@ -110,7 +113,8 @@ def patient_features(cohort: Cohort, settings: Settings | Positivity = "2+") -> 
     ``settings`` may be a :class:`Settings` (positivity, timepoint and specimen) or just a
     positivity threshold (baseline biopsies).
     """
-    f = scored(cohort, settings)
+    codes = pd.Index(cohort.patients.index).get_indexer(cohort.fragments["patient_id"])
+    f = scored(cohort, settings, codes)
     n = f.count()
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_pct = f.total(f.pct) / n
@@ -125,7 +129,6 @@ def patient_features(cohort: Cohort, settings: Settings | Positivity = "2+") -> 
         **her2_low_composition(f),
     }
     tumour = cohort.fragments["tumor_present"].to_numpy(dtype=bool)
-    codes = pd.Index(cohort.patients.index).get_indexer(cohort.fragments["patient_id"])
     out["n_other_tumour"] = (np.bincount(codes[tumour], minlength=f.n_patients) - n
                              ).astype(np.int64)
     for name, missing in rule_availability(cohort.fragments.columns).items():

@@ -124,10 +124,12 @@ def effective_pct(fragments: pd.DataFrame, positivity: str) -> np.ndarray:
     return pct
 
 
-def scored_fragments(fragments: pd.DataFrame, patient_index: pd.Index,
-                     positivity: str) -> ScoredFragments:
-    """Vectorised view of ``fragments`` (already selected for scoring) by patient position."""
-    codes = patient_index.get_indexer(fragments["patient_id"])
+def scored_fragments(fragments: pd.DataFrame, patient_index: pd.Index, positivity: str,
+                     codes: np.ndarray | None = None) -> ScoredFragments:
+    """Vectorised view of ``fragments`` (already selected for scoring) by patient position
+    (``codes``, when the caller has them: the index lookup is the costly step)."""
+    if codes is None:
+        codes = patient_index.get_indexer(fragments["patient_id"])
     columns: dict[str, np.ndarray] = {}
     for name in RULE_COLUMNS:
         if name in fragments.columns:
