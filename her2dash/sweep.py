@@ -710,8 +710,10 @@ def _searched(settings: Settings, cutoffs: np.ndarray, step: float | None, min_g
     window = (f"{settings.min_fragments}–{high}" if high != settings.min_fragments
               else f"{high}")
     filters = "".join(f", {column} = {' / '.join(values)}" for column, values in settings.filters)
+    positivity = (f"{_POSITIVITY_WORDS[settings.positivity]}, "
+                  if rule_spec(settings.rule).uses_positivity else "")
     return (f"{grid} (both groups ≥ {min_group} patients), {settings.rule} rule, "
-            f"{_POSITIVITY_WORDS[settings.positivity]}, {window} fragments{filters}; "
+            f"{positivity}{window} fragments{filters}; "
             f"{n_patients} patients")
 
 

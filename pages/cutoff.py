@@ -110,7 +110,7 @@ cutoff_to = right.number_input(f"To cutoff{unit}", scale.low, scale.high,
                                float(rule_spec(settings.rule).paper_cutoff or scale.default),
                                scale.step, key="cutoff.flip_to")
 moved = current_flips(cutoff_from, cutoff_to)
-st.markdown(flips_text(moved, endpoint))
+st.markdown(flips_text(moved, endpoint, scale.unit))
 if len(moved.patients):
     show_table(flips_frame(moved), "cutoff.flips", "flipping_patients")
     with st.expander("Their fragments"):

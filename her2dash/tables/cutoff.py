@@ -142,14 +142,16 @@ def flips_frame(f: Flips) -> pd.DataFrame:
     return frame
 
 
-def flips_text(f: Flips, endpoint: str) -> str:
+def flips_text(f: Flips, endpoint: str, unit: str = "%") -> str:
+    """Who moves between the two cutoffs, in words (``unit``: the rule's cutoff unit)."""
     before = f.hazard_ratio_from.get(endpoint)
     after = f.hazard_ratio_to.get(endpoint)
     moved = len(f.to_homogeneous) + len(f.to_heterogeneous)
+    u = f" {unit}" if unit else ""
     if moved == 0:
-        return (f"No patient changes group between {format_number(f.cutoff_from, 0)} % and "
-                f"{format_number(f.cutoff_to, 0)} %.")
-    return (f"From {format_number(f.cutoff_from, 0)} % to {format_number(f.cutoff_to, 0)} %: "
+        return (f"No patient changes group between {format_number(f.cutoff_from, 0)}{u} and "
+                f"{format_number(f.cutoff_to, 0)}{u}.")
+    return (f"From {format_number(f.cutoff_from, 0)}{u} to {format_number(f.cutoff_to, 0)}{u}: "
             f"{len(f.to_homogeneous)} patient(s) become {GROUP_LABELS[HOMOGENEOUS]} and "
             f"{len(f.to_heterogeneous)} become {GROUP_LABELS[HETEROGENEOUS]}; "
             f"{ENDPOINT_SHORT[endpoint]} {hazard_ratio_text(before)} → "
