@@ -35,13 +35,15 @@ sections = report.sections
 n = len(sections)
 slide = st.session_state.get(_SLIDE, 0) % n
 
-top = st.columns([1, 1, 1, 2, 2])
-top[0].button("◀ Previous", on_click=_move, args=(-1, n), key="present.prev")
-top[1].button("Next ▶", on_click=_move, args=(1, n), key="present.next")
-dark = top[2].toggle("Dark", key="present.dark")
-hide = top[3].toggle("Hide controls", key="present.hide",
-                     help="Hides the sidebar and Streamlit's chrome; switch off to get them back.")
-top[4].caption(slide_counter(slide, n, report))
+# One row, each control as wide as its label (at the slides' large type, fixed columns cut
+# "◀ Previous" short).
+top = st.container(horizontal=True, vertical_alignment="center")
+top.button("◀ Previous", on_click=_move, args=(-1, n), key="present.prev")
+top.button("Next ▶", on_click=_move, args=(1, n), key="present.next")
+dark = top.toggle("Dark", key="present.dark")
+hide = top.toggle("Hide controls", key="present.hide",
+                  help="Hides the sidebar and Streamlit's chrome; switch off to get them back.")
+top.caption(slide_counter(slide, n, report))
 if hide:
     st.html(PRESENT_CSS["hide"])
 st.html(PRESENT_CSS["dark" if dark else "light"])

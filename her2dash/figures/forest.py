@@ -95,7 +95,9 @@ def ph_residual_figure(ph: PHTest, term: str, *, label: str | None = None,
         fig.add_hline(y=coefficient, line={"color": VERMILLION, "width": 2.5, "dash": "dash"},
                       opacity=1,
                       annotation_text="β̂ (model)", annotation_position="top right",
-                      annotation_font_size=FONT_SIZE - 2)
+                      annotation_font_size=FONT_SIZE - 2,
+                      # Residuals often sit right under the label: keep it readable over them.
+                      annotation_bgcolor="rgba(255, 255, 255, 0.8)")
     apply_theme(fig, title=f"Scaled Schoenfeld residuals: {label or term}", height=460)
     fig.update_xaxes(title="KM-transformed time, 1 − S(t−)", range=[0, 1])
     fig.update_yaxes(title=f"β(t) for {label or term}")

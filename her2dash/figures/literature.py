@@ -42,6 +42,7 @@ COHORT_NAME = YOUR_COHORT
 PUBLISHED_NAME = "published"
 RANGE_NAME = "published range over studies"
 ROW_PX = 30
+_LEGEND_LINE_PX = 26
 _MISSING_CHARS = 60
 # The cohort's rows are labelled in its colour, so the label and the diamond read together.
 _COHORT_TICK = f"<span style='color:{COHORT_COLOUR}'><b>{YOUR_COHORT}</b></span>"
@@ -182,9 +183,15 @@ def literature_figure(comparison: LiteratureComparison, panel: Panel) -> go.Figu
         fig.add_shape(type="line", x0=1, x1=1, y0=0, y1=1, xref="x", yref="paper", opacity=1,
                       line={"color": "#222222", "width": 1.5, "dash": "dash"})
     n_rows = len(tick_y) + 0.4 * len(blocks)
-    apply_theme(fig, title=PANEL_TITLES[panel], height=int(170 + ROW_PX * max(n_rows, 3)))
-    # Top margin: the legend sits under the title, not beside it.
-    fig.update_layout(margin={"l": 20, "r": 250, "t": 110}, hovermode="closest")
+    # The legend is a list between the title and the plot, one entry a line, and the top
+    # margin is sized to it: the plot area between the long row labels and the notes is
+    # narrow, and a horizontal legend held to that width wraps upwards into the title.
+    top = 70 + _LEGEND_LINE_PX * (2 + bool(ranges["x"]))
+    apply_theme(fig, title=PANEL_TITLES[panel],
+                height=int(60 + top + ROW_PX * max(n_rows, 3)))
+    fig.update_layout(margin={"l": 20, "r": 250, "t": top}, hovermode="closest",
+                      title={"yref": "container", "y": 1.0, "yanchor": "top", "pad": {"t": 20}},
+                      legend={"orientation": "v", "x": 0.0, "y": 1.0, "yanchor": "bottom"})
     xaxis: dict = {"title": PANEL_AXES[panel], "showgrid": True, "gridcolor": "#E5E5E5",
                    "range": [low, high], "zeroline": False}
     if panel == "ratios":

@@ -111,22 +111,23 @@ def show_table(table: Any, key: str, file_name: str, *, caption: str | None = No
 
     why = _NOT_SUPPRESSIBLE if blocked else None
     # Exported cells that a spreadsheet would run as formulas are neutralised (export/).
-    csv_col, xlsx_col, opts_col, note_col = st.columns([1, 1, 1, 3])
-    csv_col.download_button("CSV", lambda: to_csv_bytes(out(), suppression=s),
-                            file_name=f"{file_name}.csv", mime="text/csv", key=f"{key}.csv",
-                            icon=":material/download:", disabled=blocked, help=why)
+    # One row of content-wide buttons (columns would cut their labels inside a narrow column).
+    row = st.container(horizontal=True, vertical_alignment="center")
+    row.download_button("CSV", lambda: to_csv_bytes(out(), suppression=s),
+                        file_name=f"{file_name}.csv", mime="text/csv", key=f"{key}.csv",
+                        icon=":material/download:", disabled=blocked, help=why)
     # The workbook says whether its numbers are the pre-specified analysis (her2dash/ledger.py).
     label = exploration_frame(current_status(), current_settings())
-    xlsx_col.download_button("XLSX", lambda: to_xlsx_bytes({file_name[:31]: out(),
-                                                            "exploration": label},
-                                                           suppression=s),
-                             file_name=f"{file_name}.xlsx", mime=_XLSX, key=f"{key}.xlsx",
-                             icon=":material/download:", disabled=blocked, help=why)
-    with opts_col.popover("Export", icon=":material/shield:"):
+    row.download_button("XLSX", lambda: to_xlsx_bytes({file_name[:31]: out(),
+                                                       "exploration": label},
+                                                      suppression=s),
+                        file_name=f"{file_name}.xlsx", mime=_XLSX, key=f"{key}.xlsx",
+                        icon=":material/download:", disabled=blocked, help=why)
+    with row.popover("Export", icon=":material/shield:"):
         suppression_controls(f"{key}.export")
     if s.enabled:
-        note_col.caption(f"Downloads: {s.statement.lower()}." if not blocked
-                         else f"Download {_NOT_SUPPRESSIBLE}.")
+        row.caption(f"Downloads: {s.statement.lower()}." if not blocked
+                    else f"Download {_NOT_SUPPRESSIBLE}.")
 
 
 def show_figure(fig: Any, key: str, *, file_name: str | None = None,
@@ -146,17 +147,17 @@ def show_figure(fig: Any, key: str, *, file_name: str | None = None,
     def out() -> Any:  # built on click, not on every rerun
         return fig if not s.enabled or suppressed is None else suppressed(s)
 
-    png_col, svg_col, note_col = st.columns([1, 1, 4])
-    png_col.download_button("PNG", lambda: _image(out(), "png"), file_name=f"{name}.png",
-                            mime="image/png", key=f"{key}.png", disabled=no_browser or blocked,
-                            help=why, icon=":material/image:")
-    svg_col.download_button("SVG", lambda: _image(out(), "svg"), file_name=f"{name}.svg",
-                            mime="image/svg+xml", key=f"{key}.svg",
-                            disabled=no_browser or blocked, help=why, icon=":material/image:")
+    row = st.container(horizontal=True, vertical_alignment="center")  # as in show_table
+    row.download_button("PNG", lambda: _image(out(), "png"), file_name=f"{name}.png",
+                        mime="image/png", key=f"{key}.png", disabled=no_browser or blocked,
+                        help=why, icon=":material/image:")
+    row.download_button("SVG", lambda: _image(out(), "svg"), file_name=f"{name}.svg",
+                        mime="image/svg+xml", key=f"{key}.svg",
+                        disabled=no_browser or blocked, help=why, icon=":material/image:")
     if s.enabled:
-        note_col.caption(f"Downloads: {s.statement.lower()}." if not blocked
-                         else "Patient-level plot: not exported while small counts are "
-                              "suppressed.")
+        row.caption(f"Downloads: {s.statement.lower()}." if not blocked
+                    else "Patient-level plot: not exported while small counts are "
+                         "suppressed.")
 
 
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
