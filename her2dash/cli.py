@@ -5,15 +5,22 @@
     python -m her2dash analyze   (the same inputs) | --demo  [--rule ... --cutoff ...] [--out F]
     python -m her2dash sweep     (the same inputs) | --demo  [--step 1 --permutations 1000 ...]
     python -m her2dash report    (the same inputs) | --demo  --format html|pdf|pptx --out FILE
+    python -m her2dash resample  (the same inputs) | --demo  [--draws 200 --seed 0 ...]
+    python -m her2dash literature [(the same inputs) | --demo  [--rule ... --cutoff ...]]
+    python -m her2dash ledger    (the same inputs) | --demo  --settings-file FILE [--seed 0]
+    python -m her2dash verify    OUTPUT (the inputs it was made from)   [--mismatches-only]
     python -m her2dash template  --out cohort-template.xlsx
 
-Exit codes: 0 success, 1 the data did not validate, 2 a usage error.
+Exit codes: 0 success, 1 the data did not validate, 2 a usage error (verify: 0 every number
+matches, 1 a mismatch, 2 cannot verify). analyze, sweep and report take --suppress-below N
+(counts 1 … N−1 masked; default: the HER2DASH_SUPPRESS_BELOW environment variable, else off).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
@@ -25,9 +32,19 @@ from her2dash.cohort import Cohort
 from her2dash.columns import SPECS
 from her2dash.dates import DateOptions
 from her2dash.ingest import InputFile, open_paths, read_files
-from her2dash.results import to_jsonable
-from her2dash.settings import CONF_TYPES, ENDPOINTS, POSITIVITY_THRESHOLDS, RULES, Settings
+from her2dash.results import Unavailable, to_jsonable
+from her2dash.rules import rule_spec
+from her2dash.settings import (
+    CONF_TYPES,
+    ENDPOINTS,
+    POSITIVITY_THRESHOLDS,
+    RULES,
+    SPECIMENS,
+    TIMEPOINTS,
+    Settings,
+)
 from her2dash.validate import ValidationReport, auto_mapping, build_cohort
+from her2dash.values import RANGE_POLICIES, ParseOptions
 
 
 def _input_options(p: argparse.ArgumentParser) -> None:
@@ -46,14 +63,19 @@ def _input_options(p: argparse.ArgumentParser) -> None:
                    help="data cut-off when times are derived from dates")
     p.add_argument("--no-censor-at-surgery", action="store_true",
                    help="do not censor PFS at conversion surgery when deriving from dates")
+    p.add_argument("--range-policy", choices=RANGE_POLICIES, default="error",
+                   help="how a %% written as a range (90-100) or bound (<5) is read: an error "
+                        "(default), or its lower end, midpoint or upper end (each listed)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
 def _settings_options(p: argparse.ArgumentParser) -> None:
     d = Settings()
-    p.add_argument("--rule", choices=RULES, default=d.rule)
-    p.add_argument("--cutoff", type=float, default=d.cutoff_pct, metavar="PCT",
-                   help="heterogeneity cutoff in %% (default: the paper's 100)")
+    p.add_argument("--rule", choices=RULES, default=d.rule,
+                   help="heterogeneity rule (see the README's rule table)")
+    p.add_argument("--cutoff", type=float, default=None, metavar="VALUE",
+                   help="cutoff in the rule's unit: %% for most rules, 0–300 for H-score rules "
+                        "(default: the paper's 100 %%, or the rule's default)")
     p.add_argument("--positivity", choices=POSITIVITY_THRESHOLDS, default=d.positivity,
                    help="'2+' counts 2+/3+ as positive (the paper), '3+' only 3+")
     p.add_argument("--min-fragments", type=int, default=d.min_fragments)
@@ -61,6 +83,14 @@ def _settings_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--filter", action="append", default=[], metavar="COLUMN=V1|V2",
                    help="keep patients whose COLUMN is one of the values, e.g. platinum=yes")
     p.add_argument("--endpoint", choices=ENDPOINTS, default=d.endpoint)
+    p.add_argument("--timepoint", choices=TIMEPOINTS, default=d.timepoint,
+                   help="which specimens are scored (fragment column timepoint)")
+    p.add_argument("--specimen", choices=SPECIMENS, default=d.specimen,
+                   help="biopsy or resection material (fragment column specimen_type)")
+    p.add_argument("--adequate-fragments", type=int, default=d.adequate_fragments,
+                   help="fewer tumour-containing fragments than this is 'limited sampling'")
+    p.add_argument("--adequate-only", action="store_true",
+                   help="keep only adequately sampled patients")
 
 
 def _analysis_options(p: argparse.ArgumentParser) -> None:
@@ -89,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
     _input_options(a)
     _analysis_options(a)
     a.add_argument("--out", type=Path, help="write the JSON here instead of standard output")
+    _prespecified_option(a)
+    _suppress_option(a)
     w = sub.add_parser("sweep", help="every cutoff: HR, log-rank, medians, ORR, and the "
                        "optimal cutpoint with its adjusted p")
     _input_options(w)
@@ -106,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--format", choices=("json", "csv"), default="json",
                    help="json: everything; csv: the sweep table, one row per cutoff")
     w.add_argument("--out", type=Path, help="write here instead of standard output")
+    _suppress_option(w)
     r = sub.add_parser("report", help="the whole analysis as a self-contained HTML report, "
                        "its PDF, or a PPTX slide deck")
     _input_options(r)
@@ -114,6 +147,46 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--permutations", type=int, default=1000,
                    help="permutations for the cutoff sweep's adjusted p (0 = Lau92 only)")
     r.add_argument("--out", type=Path, required=True, help="the file to write")
+    _prespecified_option(r)
+    _suppress_option(r)
+    vf = sub.add_parser("verify", help="recompute every number of an analyze/sweep JSON, HTML "
+                        "or PDF report or PPTX deck from the data and compare, number by number")
+    vf.add_argument("output", type=Path, help="the JSON, HTML, PDF or PPTX file to check")
+    _input_options(vf)
+    vf.add_argument("--mismatches-only", action="store_true",
+                    help="print only the numbers that differ (and the summary)")
+    s = sub.add_parser("resample", help="how many biopsies are enough: draw k fragments per "
+                       "patient, reclassify, refit the HR (JSON)")
+    _input_options(s)
+    _settings_options(s)
+    s.add_argument("--draws", type=int, default=200, metavar="B", help="draws per k (default 200)")
+    s.add_argument("--seed", type=int, default=0, help="seed of the draws")
+    s.add_argument("--endpoints", default="pfs,os", metavar="pfs,os",
+                   help="endpoints whose hazard ratios are reported (default both)")
+    s.add_argument("--exact", choices=("auto", "yes", "no"), default="auto",
+                   help="enumerate every k-subset for the expected share of changed calls")
+    s.add_argument("--per-draw", action="store_true", help="include every draw's HR, CI and p")
+    s.add_argument("--per-patient", action="store_true",
+                   help="include each patient's chance of another group and one-fewer flips")
+    s.add_argument("--out", type=Path, help="write the JSON here instead of standard output")
+    li = sub.add_parser("literature", help="published values (Yagi et al. 2019 and others) "
+                        "beside the cohort's, with citations and whether the definitions "
+                        "match (JSON); without a cohort, the published values alone")
+    _input_options(li)
+    _analysis_options(li)
+    li.add_argument("--out", type=Path, help="write the JSON here instead of standard output")
+    g = sub.add_parser("ledger", help="explored settings (one file of them): each one's HR "
+                       "and log-rank p, and the p adjusted for having looked at all (JSON)")
+    _input_options(g)
+    g.add_argument("--settings-file", type=Path, required=True, metavar="FILE",
+                   help="a JSON list of settings (as the analyze JSON's 'settings'), or one "
+                        "per line as a JSON object or a link's query string "
+                        "(rule=pooled&cutoff_pct=50; 'paper' = the defaults)")
+    g.add_argument("--permutations", type=int, default=1000,
+                   help="permutations of the outcomes for the adjusted p (default 1000)")
+    g.add_argument("--seed", type=int, default=0, help="seed of the permutations")
+    _prespecified_option(g)
+    g.add_argument("--out", type=Path, help="write the JSON here instead of standard output")
     t = sub.add_parser("template", help="write the cohort template (XLSX or two CSVs)")
     t.add_argument("--out", type=Path, required=True,
                    help="cohort-template.xlsx, or a folder for patients.csv + fragments.csv")
@@ -126,8 +199,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "template":
             return _template(args.out)
+        if args.command == "literature" and not (args.demo or args.files or args.cohort
+                                                 or args.patients or args.fragments):
+            return _literature(None, None, None, [], args)
+        if args.command == "ledger":
+            return _ledger(args, parser)
+        if args.command == "verify":
+            return _verify(args, parser)
         # Settings first: a usage error is reported before any file is read.
         settings = _settings(args, parser) if args.command != "validate" else None
+        args.locked = _prespecified(args, parser)
         cohort, report, files = _load(args, parser)
         if args.command == "validate":
             return _print_validation(report, args)
@@ -138,8 +219,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _analyze(cohort, report, settings, files, args)
         if args.command == "sweep":
             return _sweep(cohort, report, settings, files, args)
+        if args.command == "resample":
+            return _resample(cohort, report, settings, files, args)
         if args.command == "report":
             return _report(cohort, settings, args)
+        if args.command == "literature":
+            return _literature(cohort, report, settings, files, args)
         return _classify(cohort, report, settings, args)
     except BrokenPipeError:  # `| head` closed the pipe; not an error of ours
         return 0
@@ -163,7 +248,8 @@ def _load(args: argparse.Namespace, parser: argparse.ArgumentParser
     for table, column, source in maps:
         mapping = mapping.with_column(table, column, source)  # type: ignore[arg-type]
     dates = DateOptions(args.data_cutoff, not args.no_censor_at_surgery)
-    cohort, report = build_cohort(raw, mapping, dates=dates)
+    parsing = ParseOptions(range_policy=args.range_policy)
+    cohort, report = build_cohort(raw, mapping, dates=dates, parsing=parsing)
     return cohort, ValidationReport(tuple(issues) + report.issues, report.accounting,
                                     report.mapping), files
 
@@ -213,10 +299,16 @@ def _print_validation(report: ValidationReport, args: argparse.Namespace) -> int
 
 def _settings(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Settings:
     try:
-        settings = Settings(rule=args.rule, cutoff_pct=args.cutoff, positivity=args.positivity,
-                            min_fragments=args.min_fragments, max_fragments=args.max_fragments,
-                            endpoint=args.endpoint)
-        if args.command in ("analyze", "report"):
+        spec = rule_spec(args.rule)
+        default_cutoff = (spec.paper_cutoff or spec.cutoff.default) if spec.cutoff else 100.0
+        settings = Settings(rule=args.rule,
+                            cutoff_pct=default_cutoff if args.cutoff is None else args.cutoff,
+                            positivity=args.positivity, min_fragments=args.min_fragments,
+                            max_fragments=args.max_fragments, endpoint=args.endpoint,
+                            timepoint=args.timepoint, specimen=args.specimen,
+                            adequate_fragments=args.adequate_fragments,
+                            adequate_only=args.adequate_only)
+        if args.command in ("analyze", "report", "literature"):
             covariates = () if args.covariates.lower() in ("", "none") else tuple(
                 c.strip() for c in args.covariates.split(",") if c.strip())
             settings = replace(settings, conf_type=args.conf_type, conf_level=args.conf_level,
@@ -264,25 +356,70 @@ def _classify(cohort: Cohort, report: ValidationReport, settings: Settings,
 
 def _analyze(cohort: Cohort, report: ValidationReport, settings: Settings,
              files: list[InputFile], args: argparse.Namespace) -> int:
-    from her2dash.analysis import analyze
+    from her2dash.export.jsonout import analyze_json
+    from her2dash.ledger import Ledger, exploration_status, status_jsonable
 
-    out = {
-        "her2dash_version": __version__,
-        "settings": to_jsonable(settings),
-        "input": _input_json(cohort, report, files),
-        "analysis": to_jsonable(analyze(cohort, settings)),
-    }
+    out = analyze_json(cohort, settings, input_block=_input_json(cohort, report, files),
+                       suppression=_suppression(args), extra={
+        # One setting analysed headlessly: pre-specified only if --prespecified names it.
+        "exploration": status_jsonable(exploration_status(settings, Ledger(), args.locked))})
     _write(json.dumps(out, ensure_ascii=False, indent=1, allow_nan=False), args.out)
     return 0
 
 
 def _input_json(cohort: Cohort, report: ValidationReport, files: list[InputFile]) -> dict:
-    return {
-        "files": [{"name": f.name, "bytes": len(f.data), "sha256": f.sha256} for f in files],
-        "cohort_fingerprint": cohort.fingerprint,
-        "synthetic": cohort.synthetic,
-        "warnings": [i.describe() for i in report.warnings],
-    }
+    from her2dash.export.jsonout import input_json
+
+    return input_json(cohort, [i.describe() for i in report.warnings],
+                      [{"name": f.name, "bytes": len(f.data), "sha256": f.sha256} for f in files])
+
+
+def _threshold(raw: str) -> int:
+    """--suppress-below: 0 (off) or a whole number ≥ 2, else a usage error in words."""
+    try:
+        value = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a whole number") from None
+    if value != 0 and value < 2:
+        raise argparse.ArgumentTypeError("must be 0 (off) or at least 2")
+    return value
+
+
+def _suppress_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--suppress-below", type=_threshold, default=None, metavar="N",
+                   help="mask counts 1 … N−1 (small-count suppression, stated on the output); "
+                        "0 = off; default: $HER2DASH_SUPPRESS_BELOW, else off")
+
+
+def _suppression(args: argparse.Namespace):
+    """--suppress-below N, else the deployment default (HER2DASH_SUPPRESS_BELOW)."""
+    from her2dash.suppress import from_threshold, read_deployment_default
+
+    if args.suppress_below is None:
+        default, problem = read_deployment_default()
+        if problem:
+            print(f"WARNING  {problem}", file=sys.stderr)
+        return default
+    return from_threshold(args.suppress_below)
+
+
+def _verify(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from her2dash.verify import verify
+
+    cohort, report, _ = _load(args, parser)
+    if cohort is None:
+        _print_validation(report, args)
+        print(f"CANNOT VERIFY {args.output}: the data given did not validate")
+        return 2
+    result = verify(args.output, cohort, [i.describe() for i in report.warnings])
+    if result.refused is None:
+        for check in result.checks:
+            if not (args.mismatches_only and check.ok):
+                print(check.describe())
+        for what in result.skipped:
+            print(f"SKIPPED   {what}")
+    print(result.summary())
+    return result.exit_code
 
 
 def _write(text: str, out: Path | None) -> None:
@@ -295,33 +432,50 @@ def _write(text: str, out: Path | None) -> None:
 
 def _sweep(cohort: Cohort, report: ValidationReport, settings: Settings,
            files: list[InputFile], args: argparse.Namespace) -> int:
-    from her2dash.cutoff import explore
+    from her2dash.export.jsonout import SweepParameters, explore_with, sweep_json
 
     if args.step <= 0 or args.min_group < 1 or args.permutations < 0 or args.bootstrap < 0:
         print("--step must be > 0, --min-group ≥ 1, --permutations and --bootstrap ≥ 0")
         return 2
-    result = explore(cohort, settings, step=args.step, min_group=args.min_group,
-                     permutations=args.permutations, seed=args.seed, n_boot=args.bootstrap,
-                     split=args.split_sample)
+    parameters = SweepParameters(step=args.step, min_group=args.min_group,
+                                 permutations=args.permutations, seed=args.seed,
+                                 bootstrap=args.bootstrap, split_sample=args.split_sample)
+    suppression = _suppression(args)
+    result = explore_with(cohort, settings, parameters)
+    if isinstance(result, Unavailable):
+        print(f"cannot sweep: {result.reason}")
+        return 2
     if args.format == "csv":
+        from her2dash.export.spreadsheet import to_csv_bytes
+        from her2dash.suppress import mask_count_columns
         from her2dash.tables.cutoff import sweep_table
 
-        _write(sweep_table(result.sweep).to_csv(index=False).rstrip("\n"), args.out)
+        table = sweep_table(result.sweep)
+        if suppression.enabled:
+            table = mask_count_columns(table, {"eligible": ("n_homogeneous", "n_heterogeneous")},
+                                       suppression)
+            _write(to_csv_bytes(table, suppression=suppression).decode("utf-8-sig").rstrip(),
+                   args.out)
+        else:
+            _write(table.to_csv(index=False).rstrip("\n"), args.out)
         return 0
-    out = {"her2dash_version": __version__, "settings": to_jsonable(result.settings),
-           "input": _input_json(cohort, report, files), "sweep": to_jsonable(result)}
+    out = sweep_json(cohort, settings, parameters, input_block=_input_json(cohort, report, files),
+                     suppression=suppression, result=result)
     _write(json.dumps(out, ensure_ascii=False, indent=1, allow_nan=False), args.out)
     return 0
 
 
 def _report(cohort: Cohort, settings: Settings, args: argparse.Namespace) -> int:
     from her2dash.export.report import build_report, to_html, to_pdf
-    from her2dash.results import Unavailable
 
     if args.permutations < 0:
         print("--permutations must be ≥ 0")
         return 2
-    report = build_report(cohort, settings, permutations=args.permutations)
+    from her2dash.ledger import Ledger, exploration_status
+
+    report = build_report(cohort, settings, permutations=args.permutations,
+                          exploration=exploration_status(settings, Ledger(), args.locked),
+                          suppression=_suppression(args))
     if args.format == "html":
         data: bytes | Unavailable = to_html(report).encode("utf-8")
     elif args.format == "pdf":
@@ -335,6 +489,107 @@ def _report(cohort: Cohort, settings: Settings, args: argparse.Namespace) -> int
         return 2
     args.out.write_bytes(data)
     print(f"wrote {args.out}")
+    return 0
+
+
+def _literature(cohort: Cohort | None, report: ValidationReport | None,
+                settings: Settings | None, files: list[InputFile],
+                args: argparse.Namespace) -> int:
+    """The comparison as JSON: display rows, the numbers behind them, the citations."""
+    from her2dash import literature
+    from her2dash.tables.literature import citation_text, comparison_frame
+
+    if cohort is None or report is None or settings is None:
+        citations = {c.key: c for p in literature.PUBLISHED for c in (p.citation, p.reported_in)
+                     if c is not None} | {d.citation.key: d.citation
+                                          for d in literature.DEFINITIONS}
+        out: dict = {"her2dash_version": __version__,
+                     "published": to_jsonable(literature.PUBLISHED),
+                     "definitions": to_jsonable(literature.DEFINITIONS),
+                     "citations": [citation_text(c) for c in citations.values()]}
+    else:
+        from her2dash.analysis import analyze
+
+        comparison = literature.compare(analyze(cohort, settings), settings)
+        out = {"her2dash_version": __version__, "settings": to_jsonable(settings),
+               "input": _input_json(cohort, report, files),
+               "comparison": comparison_frame(comparison).to_dict(orient="records"),
+               "literature": to_jsonable(comparison),
+               "citations": [citation_text(c) for c in comparison.citations]}
+    _write(json.dumps(out, ensure_ascii=False, indent=1, allow_nan=False), args.out)
+    return 0
+
+
+def _prespecified_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--prespecified", metavar="'rule=…&cutoff_pct=…'",
+                   help="the pre-specified analysis, as a link's query string ('paper' = the "
+                        "defaults): results at it are labelled pre-specified, others "
+                        "exploratory")
+
+
+def _prespecified(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Settings | None:
+    raw = getattr(args, "prespecified", None)
+    if raw is None:
+        return None
+    from her2dash.ledger import settings_from_query
+
+    locked, problems = settings_from_query(raw)
+    if locked is None:
+        parser.error(f"--prespecified {raw!r}: {'; '.join(problems)}")
+    return locked
+
+
+def _ledger(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from her2dash.ledger import (
+        adjusted_p,
+        analysis_fields,
+        ledger_of,
+        ledger_table,
+        read_settings_file,
+    )
+    from her2dash.tables.ledger import setting_text
+
+    if args.permutations < 1:
+        parser.error("--permutations must be ≥ 1")
+    try:
+        text = args.settings_file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        parser.error(f"--settings-file {args.settings_file}: cannot read it ({exc})")
+    explored, problems = read_settings_file(text)
+    if problems:
+        parser.error(f"--settings-file {args.settings_file}: " + "; ".join(problems))
+    locked = _prespecified(args, parser)
+    cohort, report, files = _load(args, parser)
+    if cohort is None:
+        _print_validation(report, args)
+        return 1
+    ledger = ledger_of(explored)
+    rows = ledger_table(cohort, ledger)
+    result = adjusted_p(cohort, ledger, args.permutations, args.seed)
+    entries = []
+    for j, row in enumerate(rows):
+        entry = {"setting": setting_text(row.settings),
+                 "settings": to_jsonable(analysis_fields(row.settings)),
+                 "prespecified": locked is not None and row.settings == locked,
+                 "n_homogeneous": row.n_homogeneous, "n_heterogeneous": row.n_heterogeneous,
+                 "n_excluded": row.n_excluded, "logrank": to_jsonable(row.logrank),
+                 "hazard_ratio": to_jsonable(row.hazard_ratio)}
+        if not isinstance(result, Unavailable):
+            entry |= {"permutation_p": to_jsonable(result.permutation_p[j]),
+                      "adjusted_p": to_jsonable(result.adjusted_p[j]),
+                      "left_out": result.reasons[j]}
+        entries.append(entry)
+    adjusted = to_jsonable(result)
+    if isinstance(adjusted, dict) and "entries" in adjusted:
+        # Per entry above; the permuted maxima are for plots, not for the record.
+        adjusted = {k: v for k, v in adjusted.items() if k not in (
+            "entries", "statistics", "naive_p", "permutation_p", "adjusted_p", "reasons",
+            "permutation_maxima")}
+    out = {"her2dash_version": __version__, "input": _input_json(cohort, report, files),
+           "n_explored": len(ledger), "n_duplicates": len(explored) - len(ledger),
+           "prespecified": None if locked is None else to_jsonable(analysis_fields(locked)),
+           "entries": entries, "adjusted": adjusted}
+    _write(json.dumps(out, ensure_ascii=False, indent=1, allow_nan=False), args.out)
     return 0
 
 
@@ -353,3 +608,32 @@ def _template(out: Path) -> int:
     return 0
 
 
+_PER_DRAW = ("hazard_ratio", "ci_low", "ci_high", "logrank_p", "pct_changed_draws")
+
+
+def _resample(cohort: Cohort, report: ValidationReport, settings: Settings,
+              files: list[InputFile], args: argparse.Namespace) -> int:
+    from her2dash.resampling import resample
+
+    endpoints = [e.strip() for e in args.endpoints.split(",") if e.strip()]
+    if args.draws < 1 or not endpoints or not set(endpoints) <= set(ENDPOINTS):
+        print("--draws must be ≥ 1 and --endpoints a comma list of pfs, os")
+        return 2
+    exact = {"auto": None, "yes": True, "no": False}[args.exact]
+    result = resample(cohort, settings, n_draws=args.draws, seed=args.seed, exact=exact)
+    body = to_jsonable(result)
+    if isinstance(body, dict) and body.get("available", True):
+        body["endpoints"] = {k: v for k, v in body["endpoints"].items() if k in endpoints}
+        if not args.per_draw:
+            body.pop("pct_changed_draws")
+            for e in body["endpoints"].values():
+                for key in _PER_DRAW:
+                    e.pop(key, None)
+        if not args.per_patient:
+            body.pop("per_patient")
+            body["leave_one_out"].pop("per_fragment")
+            body["leave_one_out"].pop("per_patient")
+    out = {"her2dash_version": __version__, "settings": to_jsonable(settings),
+           "input": _input_json(cohort, report, files), "resampling": body}
+    _write(json.dumps(out, ensure_ascii=False, indent=1, allow_nan=False), args.out)
+    return 0

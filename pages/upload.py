@@ -19,6 +19,7 @@ from her2dash.privacy import drop_columns, identifying_columns
 from her2dash.tables import escape_markdown
 from her2dash.template import template_xlsx
 from her2dash.validate import auto_mapping, source_columns
+from her2dash.values import RANGE_POLICIES, ParseOptions
 from pages.common.show import show_table
 from pages.common.state import (
     check_upload,
@@ -62,9 +63,17 @@ if not uploads:
 
 files = tuple(InputFile(u.name, u.getvalue()) for u in uploads)
 with st.expander("Reading options"):
-    encoding = st.selectbox("Text encoding of CSV files", [None, "utf-8", "cp932", "latin-1"],
+    encoding = st.selectbox("Text encoding of CSV files",
+                            [None, "utf-8", "cp932", "utf-16", "latin-1"],
                             format_func=lambda e: "detect" if e is None else e,
                             key="upload.encoding")
+    ranges = st.selectbox(
+        "Percentages written as a range or bound (90-100, <5, >90)", RANGE_POLICIES,
+        format_func=lambda r: {"error": "refuse (an error, the default)",
+                               "lower": "read the lower end", "midpoint": "read the midpoint",
+                               "upper": "read the upper end"}[r],
+        key="upload.ranges", help="The rules need one % per fragment. A bound spans to 0 or "
+        "100 (<5 is 0–5). Every value read this way is listed with its original below.")
     cutoff = st.date_input("Data cut-off (when times are derived from dates)", value=None,
                            key="upload.cutoff")
     surgery = st.checkbox("Censor PFS at conversion surgery (as the paper)", value=True,
@@ -99,6 +108,10 @@ st.caption("Matched automatically where the header is a known name or synonym; m
 mapping = auto_mapping(raw)
 choices = source_columns(raw)
 for role in ("patients", "fragments"):
+    if not choices[role]:
+        st.caption(f"No {role} table: its rows are read from the patients' fragment "
+                   "description column.")
+        continue
     with st.expander(f"{role}: {len(mapping.as_dict(role))} of {len(SPECS[role])} "
                      "contract columns matched", expanded=False):
         for name, spec in SPECS[role].items():
@@ -111,7 +124,7 @@ for role in ("patients", "fragments"):
             mapping = mapping.with_column(role, name, None if chosen == NOT_MAPPED else chosen)
 
 new, checked = check_upload(files, encoding, tuple(dropped), mapping,
-                           DateOptions(cutoff, surgery))
+                           DateOptions(cutoff, surgery), ParseOptions(ranges))
 st.subheader("Validation")
 show_table(checked.row_summary(), "upload.rows", "row-accounting",
            caption="Every input row is kept, left out with a reason, or in error.")

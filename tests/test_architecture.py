@@ -44,7 +44,7 @@ def test_every_cli_subcommand_has_help():
 
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     assert set(sub.choices) == {"validate", "classify", "analyze", "sweep", "report",
-                                 "template"}
+                                 "template", "literature", "resample", "ledger", "verify"}
     for name in sub.choices:
         out = subprocess.run([sys.executable, "-m", "her2dash", name, "--help"], cwd=ROOT,
                              capture_output=True, text=True)

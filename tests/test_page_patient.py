@@ -53,7 +53,7 @@ def test_patient_page_shows_the_cores_reason_for_a_cohort_patient():
     assert call_headline(call) in text
     assert f"- {call.reasons[0]}" in text
     assert len(at.get("plotly_chart")) == 3  # fragment map, strip, Kaplan–Meier
-    assert len(at.main.dataframe) == 1  # the group's outcomes
+    assert len(at.main.dataframe) == 2  # one fragment fewer (Robustness), the group's outcomes
 
 
 def test_patient_page_types_a_new_patient():

@@ -7,8 +7,12 @@ results computed from it in a session-scoped cache: they die with the session.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
+
 import streamlit as st
 
+from her2dash.adequacy import AdequacyComparison, adequacy_comparison
 from her2dash.analysis import Analysis, analyze
 from her2dash.classify import Classification, classify
 from her2dash.cohort import Cohort
@@ -19,11 +23,27 @@ from her2dash.demo import load_demo
 from her2dash.export.report import Report, build_report
 from her2dash.flips import Flips, flips
 from her2dash.ingest import DEFAULT_MAX_BYTES, InputFile, RawTables, read_files
+from her2dash.ledger import (
+    PRESPECIFIED_PARAM,
+    AdjustedP,
+    ExplorationStatus,
+    Ledger,
+    LedgerRow,
+    adjusted_p,
+    analysis_key,
+    decode_prespecified,
+    encode_prespecified,
+    exploration_status,
+    ledger_row,
+)
 from her2dash.privacy import drop_columns
+from her2dash.resampling import ResamplingResult, resample, resampling_settings
 from her2dash.results import Issue, Unavailable
 from her2dash.settings import Settings
+from her2dash.suppress import NO_SUPPRESSION, Suppression
 from her2dash.twoway import TwoWayMap, two_way_map
 from her2dash.validate import ValidationReport, build_cohort
+from her2dash.values import ParseOptions
 
 _BY_FINGERPRINT = {Cohort: lambda c: c.fingerprint}
 
@@ -43,11 +63,13 @@ def use_demo() -> None:
     cohort, report = _demo()
     st.session_state["cohort"] = cohort
     st.session_state["report"] = report
+    _forget_ledger()
 
 
 def use_upload(cohort: Cohort, report: ValidationReport) -> None:
     st.session_state["cohort"] = cohort
     st.session_state["report"] = report
+    _forget_ledger()
 
 
 def uploader_key() -> str:
@@ -69,8 +91,8 @@ def clear_data() -> None:
     for key in [k for k in st.session_state if str(k).startswith("upload.")]:
         del st.session_state[key]
     st.session_state["_upload.generation"] = st.session_state.get("_upload.generation", 0) + 1
-    for cached in (_classification, _analysis, _exploration, _two_way, _flips, _report,
-                   read_upload, check_upload):
+    for cached in (_classification, _analysis, _adequacy, _exploration, _two_way, _flips,
+                   _resampling, _report, _ledger_row, _adjusted, read_upload, check_upload):
         cached.clear()
     _forget_uploaded_files()
     use_demo()
@@ -127,12 +149,27 @@ def _analysis(cohort: Cohort, settings: Settings) -> Analysis:
 
 def current_classification() -> Classification:
     cohort, _ = current()
+    _record(current_settings())
     return _classification(cohort, current_settings())
 
 
 def current_analysis() -> Analysis:
     cohort, _ = current()
+    _record(current_settings())
     return _analysis(cohort, current_settings())
+
+
+@st.cache_resource(show_spinner="Computing…", max_entries=16, scope="session",
+                   hash_funcs=_BY_FINGERPRINT)
+def _adequacy(cohort: Cohort, settings: Settings) -> AdequacyComparison:
+    everyone = replace(settings, adequate_only=False)
+    return adequacy_comparison(cohort, settings, _classification(cohort, everyone),
+                               _analysis(cohort, everyone))
+
+
+def current_adequacy() -> AdequacyComparison:
+    cohort, _ = current()
+    return _adequacy(cohort, current_settings())
 
 
 # The cutoff explorer: keyed on the settings without their cutoff (sweep_settings), so moving
@@ -178,15 +215,117 @@ def current_flips(cutoff_from: float, cutoff_to: float) -> Flips:
     return _flips(cohort, sweep_settings(current_settings()), cutoff_from, cutoff_to)
 
 
+# How many biopsies: keyed on the settings the draws read (resampling_settings), B and seed.
+@st.cache_resource(show_spinner="Drawing fewer biopsies…", max_entries=8, scope="session",
+                   hash_funcs=_BY_FINGERPRINT)
+def _resampling(cohort: Cohort, settings: Settings, n_draws: int, seed: int
+                ) -> ResamplingResult | Unavailable:
+    return resample(cohort, settings, n_draws=n_draws, seed=seed)
+
+
+def current_resampling(*, n_draws: int, seed: int) -> ResamplingResult | Unavailable:
+    cohort, _ = current()
+    return _resampling(cohort, resampling_settings(current_settings()), n_draws, seed)
+
+
 @st.cache_resource(show_spinner="Preparing the slides…", max_entries=8, scope="session",
                    hash_funcs=_BY_FINGERPRINT)
-def _report(cohort: Cohort, settings: Settings) -> Report:
-    return build_report(cohort, settings)
+def _report(cohort: Cohort, settings: Settings,
+            suppression: Suppression = NO_SUPPRESSION) -> Report:
+    return build_report(cohort, settings, suppression=suppression)
 
 
-def current_report() -> Report:
+def current_report(suppression: Suppression = NO_SUPPRESSION) -> Report:
+    """The report, labelled pre-specified or exploratory afresh (the label is not cached: the
+    number of settings explored grows while the report's numbers stay the same); with
+    ``suppression``, small counts masked (her2dash/suppress.py)."""
     cohort, _ = current()
-    return _report(cohort, current_settings())
+    return replace(_report(cohort, current_settings(), suppression),
+                   exploration=current_status())
+
+
+# The exploration ledger (her2dash/ledger.py): which settings this session looked at, only
+# the settings (never data), emptied when another cohort is loaded or the data are cleared.
+# The pre-specified lock is a plan, not data: it stays, and lives in the link.
+_LEDGER, _LOCK, _LOCK_READ = "_ledger.entries", "_ledger.prespecified", "_ledger.link_read"
+
+
+def _record(settings: Settings) -> None:
+    ledger = current_ledger()
+    updated = ledger.with_entry(settings)
+    if updated is not ledger:
+        st.session_state[_LEDGER] = updated
+
+
+def _forget_ledger() -> None:
+    st.session_state[_LEDGER] = Ledger()
+
+
+def clear_ledger() -> None:
+    """Start the ledger again from the current setting (the ledger page's button)."""
+    st.session_state[_LEDGER] = Ledger().with_entry(current_settings())
+
+
+def current_ledger() -> Ledger:
+    return st.session_state.get(_LEDGER, Ledger())
+
+
+def prespecified() -> Settings | None:
+    return st.session_state.get(_LOCK)
+
+
+def lock_prespecified() -> None:
+    st.session_state[_LOCK] = analysis_key(current_settings())
+
+
+def unlock_prespecified() -> None:
+    st.session_state.pop(_LOCK, None)
+
+
+def restore_lock(params: Mapping[str, str]) -> list[str]:
+    """On a session's first run, the lock the link carries; why a malformed one is ignored."""
+    if st.session_state.get(_LOCK_READ):
+        return []
+    st.session_state[_LOCK_READ] = True
+    if PRESPECIFIED_PARAM not in params:
+        return []
+    locked, messages = decode_prespecified(params[PRESPECIFIED_PARAM])
+    if locked is not None:
+        st.session_state[_LOCK] = locked
+    return messages
+
+
+def lock_params() -> dict[str, str]:
+    """The lock as the link's query parameter (app.py adds it to the settings')."""
+    locked = prespecified()
+    return {} if locked is None else {PRESPECIFIED_PARAM: encode_prespecified(locked)}
+
+
+def current_status() -> ExplorationStatus:
+    return exploration_status(current_settings(), current_ledger(), prespecified())
+
+
+@st.cache_resource(show_spinner=False, max_entries=128, scope="session",
+                   hash_funcs=_BY_FINGERPRINT)
+def _ledger_row(cohort: Cohort, settings: Settings) -> LedgerRow:
+    return ledger_row(cohort, settings)
+
+
+def current_ledger_rows() -> tuple[LedgerRow, ...]:
+    cohort, _ = current()
+    return tuple(_ledger_row(cohort, s) for s in current_ledger().entries)
+
+
+@st.cache_resource(show_spinner="Permuting the outcomes…", max_entries=8, scope="session",
+                   hash_funcs=_BY_FINGERPRINT)
+def _adjusted(cohort: Cohort, ledger: Ledger, permutations: int, seed: int
+              ) -> AdjustedP | Unavailable:
+    return adjusted_p(cohort, ledger, permutations, seed)
+
+
+def current_adjusted_p(permutations: int, seed: int) -> AdjustedP | Unavailable:
+    cohort, _ = current()
+    return _adjusted(cohort, current_ledger(), permutations, seed)
 
 
 # The upload page reruns on every dropdown it shows; reading and validating a large file takes
@@ -206,11 +345,13 @@ def read_upload(files: tuple[InputFile, ...], encoding: str | None
                    hash_funcs=_BY_CONTENT)
 def check_upload(files: tuple[InputFile, ...], encoding: str | None,
                  dropped: tuple[tuple[str, str], ...], mapping: ColumnMapping,
-                 dates: DateOptions) -> tuple[Cohort | None, ValidationReport]:
+                 dates: DateOptions, parsing: ParseOptions | None = None
+                 ) -> tuple[Cohort | None, ValidationReport]:
     """The validated cohort of the upload with ``dropped`` columns removed first; the report
     also lists what reading the files noted."""
     raw, read_issues = read_upload(files, encoding)
     assert raw is not None  # the page stops before validating unreadable files
-    cohort, report = build_cohort(drop_columns(raw, dropped), mapping, dates=dates)
+    cohort, report = build_cohort(drop_columns(raw, dropped), mapping, dates=dates,
+                                  parsing=parsing)
     return cohort, ValidationReport(tuple(read_issues) + report.issues, report.accounting,
                                     report.mapping)
