@@ -30,6 +30,7 @@ from pages.common.state import (
 )
 
 _COLOUR_BY = {"pct": "% positive", "score": "IHC score"}
+_ADEQUACY_AUTO_MAX = 20_000
 
 st.title("Cohort")
 cohort, report = current()
@@ -76,12 +77,17 @@ if not unavailable(summary.heterogeneity_rate, "The heterogeneity rate"):
                "score and % positive.")
 
     st.header("Sampling adequacy")
-    adequacy = current_adequacy()
-    st.markdown(adequacy_text(adequacy))
-    if not isinstance(adequacy.adequate, Unavailable):
-        show_table(adequacy_frame(adequacy), key="cohort.adequacy", file_name="sampling-adequacy",
-                   caption="The whole analysis rerun with only adequately sampled patients "
-                           "kept; the threshold is in the sidebar's Sampling adequacy.")
+    # The comparison is a second full analysis: instant on a trial-sized cohort, over a second
+    # at 100,000 patients, so large cohorts compute it on request.
+    if st.toggle("Rerun the headline results with only adequately sampled patients",
+                 value=cohort.n_patients <= _ADEQUACY_AUTO_MAX, key="cohort.adequacy_on"):
+        adequacy = current_adequacy()
+        st.markdown(adequacy_text(adequacy))
+        if not isinstance(adequacy.adequate, Unavailable):
+            show_table(adequacy_frame(adequacy), key="cohort.adequacy",
+                       file_name="sampling-adequacy",
+                       caption="The whole analysis rerun with only adequately sampled patients "
+                               "kept; the threshold is in the sidebar's Sampling adequacy.")
 
     st.header("HER2-low composition")
     show_table(her2_low_frame(result), key="cohort.her2_low", file_name="her2-low-composition",

@@ -74,3 +74,22 @@ def test_a_typed_patient_gets_the_columns_its_rule_needs():
     text = " ".join(m.value for m in at.markdown)
     assert "**Hetero-HER2** under the h-score-min rule at 200 (rule value 160" in text
     assert "fragment F3: H-score 160, below the 200 cutoff → heterogeneous" in text
+
+
+def test_cohort_page_shows_the_adequacy_rerun_and_the_her2_low_composition():
+    from her2dash.adequacy import adequacy_comparison
+    from her2dash.tables.cohort import adequacy_frame, her2_low_frame
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    cohort, _ = load_demo()
+    expected = adequacy_frame(adequacy_comparison(cohort, Settings()))
+    shown = [d.value for d in at.dataframe]
+    assert any(f.equals(expected) for f in shown), "adequacy table differs from the core"
+    # 24 of the demo's 87 patients have fewer than 4 tumour-containing fragments
+    assert any("24 of 87 included patients have fewer than 4" in m.value for m in at.markdown)
+    composition = her2_low_frame(classify(cohort, Settings()))
+    assert any(f.equals(composition) for f in shown)
+    at.toggle(key="cohort.adequacy_on").set_value(False).run()
+    assert not any(f.equals(expected) for f in (d.value for d in at.dataframe))
