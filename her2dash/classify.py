@@ -28,13 +28,12 @@ from her2dash.rules import (
 )
 from her2dash.settings import Positivity, Rule, Settings
 
-__all__ = ["HETEROGENEOUS", "HOMOGENEOUS", "effective_pct"]
+__all__ = ["AT_CUTOFF_TOLERANCE", "HETEROGENEOUS", "HOMOGENEOUS", "effective_pct"]
 
 GROUPS = (HETEROGENEOUS, HOMOGENEOUS)  # reference group first, as in the paper
 OVERALL = "overall"
 # The paper's names for the groups, for legends, table headers and exports.
 GROUP_LABELS = {HOMOGENEOUS: "Homo-HER2", HETEROGENEOUS: "Hetero-HER2", OVERALL: "All patients"}
-_AT_CUTOFF_TOLERANCE = AT_CUTOFF_TOLERANCE  # the sweep imports this name
 
 FEATURE_COLUMNS = ("n_fragments", "n_positive", "n_3plus", "min_pct", "mean_pct",
                    "share_positive_pct")
@@ -88,7 +87,7 @@ def scored_mask(fragments: pd.DataFrame, timepoint: str = "baseline",
     return keep
 
 
-def _selection(settings: Settings | Positivity) -> tuple[Positivity, str, str]:
+def scored_selection(settings: Settings | Positivity) -> tuple[Positivity, str, str]:
     if isinstance(settings, Settings):
         return settings.positivity, settings.timepoint, settings.specimen
     return settings, "baseline", "biopsy"
@@ -98,7 +97,7 @@ def scored(cohort: Cohort, settings: Settings | Positivity = "2+",
            codes: np.ndarray | None = None) -> ScoredFragments:
     """The cohort's scored fragments under ``settings`` as the rules' vectorised view
     (``codes``: every fragment's patient position, if already looked up)."""
-    positivity, timepoint, specimen = _selection(settings)
+    positivity, timepoint, specimen = scored_selection(settings)
     mask = scored_mask(cohort.fragments, timepoint, specimen)
     return scored_fragments(cohort.fragments[mask], pd.Index(cohort.patients.index), positivity,
                             None if codes is None else codes[mask])
@@ -149,7 +148,7 @@ def rule_values(features: pd.DataFrame, rule: Rule) -> np.ndarray:
 
 
 def is_homogeneous(values: np.ndarray, cutoff_pct: float) -> np.ndarray:
-    return values >= cutoff_pct - _AT_CUTOFF_TOLERANCE
+    return values >= cutoff_pct - AT_CUTOFF_TOLERANCE
 
 
 def classify(cohort: Cohort, settings: Settings,

@@ -5,8 +5,8 @@ Fragments of different materials are never pooled (a resection is not one more b
 material gives its own call, and the calls are compared patient by patient: a 2×2 table,
 overall agreement with its exact CI (R ``binom.test``), Cohen's kappa, and the exact McNemar
 test of a shift in one direction (R ``binom.test(b, b + c)``, e.g. HER2 homogeneity lost after
-trastuzumab). Only patients with tumour-containing fragments in both materials, and included by
-the other filters, are paired.
+trastuzumab); kappa from statsmodels. Only patients with tumour-containing fragments in both
+materials, and included by the other filters, are paired.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 from scipy import stats
+from statsmodels.stats.inter_rater import cohens_kappa
 
 from her2dash.classify import HETEROGENEOUS, HOMOGENEOUS, classify
 from her2dash.cohort import Cohort
@@ -72,14 +73,13 @@ class Concordance:
 
 
 def cohen_kappa(table: np.ndarray) -> float | Unavailable:
-    """Cohen's kappa of a square agreement table: (p_o − p_e) / (1 − p_e)."""
+    """Cohen's kappa of a square agreement table (statsmodels), or why it is undefined."""
     n = table.sum()
-    p_o = np.trace(table) / n
     p_e = float((table.sum(axis=0) * table.sum(axis=1)).sum()) / n**2
-    if p_e >= 1.0:
+    if p_e >= 1.0:  # statsmodels would divide by zero
         return Unavailable("every patient is in one group in both materials: kappa is "
                            "undefined (chance agreement is 100 %)")
-    return float((p_o - p_e) / (1.0 - p_e))
+    return float(cohens_kappa(table).kappa)
 
 
 def paired_concordance(cohort: Cohort, settings: Settings,

@@ -36,7 +36,7 @@ import pandas as pd
 from scipy import special
 
 from her2dash.results import ConfidenceInterval, Unavailable
-from her2dash.survival import _distinct_times
+from her2dash.survival import distinct_times
 
 Ties = Literal["efron", "breslow"]
 
@@ -404,7 +404,7 @@ class _RiskSets:
 
 def _risk_sets(time: np.ndarray, event: np.ndarray, stratum: np.ndarray,
                ties: str) -> _RiskSets:
-    uniq, tix = _distinct_times(time)  # R's timefix (aeqSurv), as in coxph
+    uniq, tix = distinct_times(time)  # R's timefix (aeqSurv), as in coxph
     key = stratum * uniq.size + tix
     order = np.argsort(key, kind="stable")
     key_s = key[order]

@@ -56,12 +56,18 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from her2dash.classify import HETEROGENEOUS, HOMOGENEOUS, _selection, classify, patient_features
+from her2dash.classify import (
+    HETEROGENEOUS,
+    HOMOGENEOUS,
+    classify,
+    patient_features,
+    scored_selection,
+)
 from her2dash.cohort import Cohort
 from her2dash.cox import HazardRatio, hazard_ratio
 from her2dash.results import Unavailable
 from her2dash.settings import Settings
-from her2dash.survival import LogRank, _distinct_times, logrank, no_endpoint_data
+from her2dash.survival import LogRank, distinct_times, logrank, no_endpoint_data
 
 # Fields that change how a result is shown (band, CI level) or which extra models are fitted,
 # not the two groups or the patients compared: left out of an entry's identity.
@@ -357,12 +363,12 @@ def _row(e: _Entry) -> LedgerRow:
 
 def _entries(cohort: Cohort, ledger: Ledger) -> list[_Entry]:
     # The fragment features depend only on which fragments are scored and how
-    # (classify._selection: positivity, timepoint, specimen), not on rule, cutoff or filters:
+    # (classify.scored_selection: positivity, timepoint, specimen), not on rule, cutoff or filters:
     # computed once per selection, they are most of the cost of classifying 20 settings.
     features: dict[object, pd.DataFrame] = {}
     out = []
     for s in ledger.entries:
-        chosen = _selection(s)
+        chosen = scored_selection(s)
         if chosen not in features:
             features[chosen] = patient_features(cohort, s)
         out.append(_entry(cohort, s, features[chosen]))
@@ -429,7 +435,7 @@ class _Outcomes:
 def _outcomes(time: np.ndarray, event: np.ndarray) -> _Outcomes:
     valid = np.flatnonzero(~(np.isnan(time) | np.isnan(event)))
     order = valid[np.argsort(time[valid], kind="stable")]
-    _, gid = _distinct_times(time[order])  # R's timefix, once for the endpoint
+    _, gid = distinct_times(time[order])  # R's timefix, once for the endpoint
     events = np.flatnonzero(event[order] == 1.0)
     times = np.unique(gid[events])  # distinct times with an event
     return _Outcomes(order, events, np.searchsorted(gid, times, side="left"),

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from her2dash.classify import _AT_CUTOFF_TOLERANCE, is_homogeneous
+from her2dash.classify import AT_CUTOFF_TOLERANCE, is_homogeneous
 from her2dash.cox import HazardRatio, hazard_ratio
 from her2dash.results import Unavailable
 from her2dash.survival import logrank
@@ -254,7 +254,7 @@ def merge_near_ties(values: np.ndarray) -> np.ndarray:
     uniq, inverse = np.unique(values, return_inverse=True)
     if uniq.size < 2:
         return values
-    tied = np.diff(uniq) <= _AT_CUTOFF_TOLERANCE
+    tied = np.diff(uniq) <= AT_CUTOFF_TOLERANCE
     if not tied.any():
         return values
     starts = np.r_[True, ~tied]
@@ -477,7 +477,7 @@ def bootstrap_cutpoint(values: object, time: object, event: object, *, endpoint:
         return Unavailable("no bootstrap resample allowed a cutoff to be estimated")
     est = np.array(estimates, dtype=float)
     qs = np.percentile(est, _QUANTILES)  # numpy "linear" = R's default quantile type 7
-    share = float(np.mean(np.abs(est - estimate) <= _AT_CUTOFF_TOLERANCE))
+    share = float(np.mean(np.abs(est - estimate) <= AT_CUTOFF_TOLERANCE))
     return BootstrapCutpoint(
         endpoint=endpoint, estimates=_readonly(est), n_boot=n_boot, seed=seed,
         quantiles={f"{q:g}%": float(v) for q, v in zip(_QUANTILES, qs, strict=True)},

@@ -28,8 +28,8 @@ also gives the exact change rates) and each draw is a bit-mask lookup; beyond th
 (k, draw, patient) triples themselves are the pseudo-patients. The draws' groupings are the
 columns of a patients × draws matrix, and the hazard ratios, CIs and log-rank p of all draws of
 all k come from one batched call of the cutoff sweep's engines
-(:func:`her2dash.sweep._logrank`, the Efron Newton–Raphson of :func:`her2dash.sweep._cox`), not
-from a Cox fit per draw.
+(:func:`her2dash.sweep.batched_logrank`, the Efron Newton–Raphson of
+:func:`her2dash.sweep.batched_cox`), not from a Cox fit per draw.
 
 Choices, stated
 ---------------
@@ -62,8 +62,8 @@ from her2dash.cohort import Cohort
 from her2dash.cox import HazardRatio, hazard_ratio
 from her2dash.results import Unavailable
 from her2dash.settings import ENDPOINTS, Settings
-from her2dash.survival import LogRank, _distinct_times, logrank, no_endpoint_data
-from her2dash.sweep import SIGNIFICANCE, _Counts, _cox, _logrank
+from her2dash.survival import LogRank, distinct_times, logrank, no_endpoint_data
+from her2dash.sweep import SIGNIFICANCE, GroupCounts, batched_cox, batched_logrank
 
 DEFAULT_DRAWS = 200
 # Every subset of every patient's fragments is classified once (the exact expected share of
@@ -225,7 +225,7 @@ def _prepare(cohort: Cohort, settings: Settings) -> _Prepared:
     return _Prepared(ids, positions, group, frags, codes, n, starts.astype(np.int64))
 
 
-def _groups_of_subsets(fragments: pd.DataFrame, rows: np.ndarray, owners: np.ndarray,
+def groups_of_subsets(fragments: pd.DataFrame, rows: np.ndarray, owners: np.ndarray,
                        n_owners: int, settings: Settings) -> np.ndarray:
     """The group of each of ``n_owners`` fragment subsets (subset ``owners[j]`` holds fragment
     ``rows[j]``): "homogeneous", "heterogeneous", or "" where the rule cannot score it.
@@ -267,7 +267,7 @@ def leave_one_out(cohort: Cohort, settings: Settings,
     r = np.arange(set_of_row.size) - np.repeat(np.cumsum(kept) - kept, kept)
     within = r + (r >= dropped[set_of_row])  # 0 … m − 1 without the dropped one
     rows = p.starts[owner_patient][set_of_row] + within
-    groups = _groups_of_subsets(p.fragments, rows, set_of_row, n_sets, settings)
+    groups = groups_of_subsets(p.fragments, rows, set_of_row, n_sets, settings)
     full = p.group[owner_patient]
     flips = groups != full
     frag_rows = p.starts[owner_patient] + dropped
@@ -327,7 +327,7 @@ def _subset_table(p: _Prepared, settings: Settings) -> _SubsetTable:
                             + mask_i[None, :]).ravel())
         slot_parts.append((offsets[patients][:, None] + masks[None, :]).ravel())
         next_owner += patients.size * masks.size
-    classified = _groups_of_subsets(p.fragments, np.concatenate(rows_parts),
+    classified = groups_of_subsets(p.fragments, np.concatenate(rows_parts),
                                     np.concatenate(owner_parts), next_owner, settings)
     groups[np.concatenate(slot_parts)] = classified
     return _SubsetTable(offsets, groups)
@@ -403,7 +403,7 @@ def draw_groups(cohort: Cohort, settings: Settings, *, n_draws: int = DEFAULT_DR
         meta.append((ki, sub, m, next_owner))
         next_owner += n_draws * m
     if meta:
-        drawn = _groups_of_subsets(p.fragments, np.concatenate(rows_parts),
+        drawn = groups_of_subsets(p.fragments, np.concatenate(rows_parts),
                                    np.concatenate(owner_parts), next_owner, settings)
         for ki, sub, m, start in meta:
             groups[ki][:, sub] = drawn[start:start + n_draws * m].reshape(n_draws, m)
@@ -413,10 +413,10 @@ def draw_groups(cohort: Cohort, settings: Settings, *, n_draws: int = DEFAULT_DR
 # ---------------------------------------------------------------------------- hazard ratios
 
 
-def _counts_matrix(time: np.ndarray, event: np.ndarray, homo: np.ndarray) -> _Counts:
+def _counts_matrix(time: np.ndarray, event: np.ndarray, homo: np.ndarray) -> GroupCounts:
     """The sweep's per-(event time, grouping) counts for any patients × groupings matrix
     ``homo`` (the sweep's own builder takes nested groupings, which draws are not)."""
-    uniq, inverse = _distinct_times(time)  # R's timefix, as survdiff / coxph
+    uniq, inverse = distinct_times(time)  # R's timefix, as survdiff / coxph
     order = np.argsort(inverse, kind="stable")
     inv = inverse[order]
     starts = np.flatnonzero(np.r_[True, inv[1:] != inv[:-1]])
@@ -428,7 +428,7 @@ def _counts_matrix(time: np.ndarray, event: np.ndarray, homo: np.ndarray) -> _Co
     ev = d_at > 0
     r1 = np.cumsum(homo_at[::-1], axis=0)[::-1][ev]
     n_risk = (time.size - np.cumsum(n_at) + n_at)[ev].astype(float)
-    return _Counts(uniq[ev], n_risk, d_at[ev], r1, dead_at[ev],
+    return GroupCounts(uniq[ev], n_risk, d_at[ev], r1, dead_at[ev],
                    homo.sum(axis=0).astype(np.int64), int(time.size), int(np.rint(d_at.sum())))
 
 
@@ -478,8 +478,8 @@ def _endpoint(cohort: Cohort, endpoint: str, p: _Prepared, groups: np.ndarray,
     homo = np.concatenate([full_homo[:, None], (g == HOMOGENEOUS).reshape(n_k * n_b, -1).T],
                           axis=1)
     counts = _counts_matrix(t, e, homo)
-    cox = _cox(counts, level)
-    lr = _logrank(counts)
+    cox = batched_cox(counts, level)
+    lr = batched_logrank(counts)
     hr, low, high = (np.asarray(cox[name], dtype=float)[1:].copy()
                      for name in ("hazard_ratio", "ci_low", "ci_high"))
     pval = np.asarray(lr["p"], dtype=float)[1:].copy()

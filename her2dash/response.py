@@ -414,7 +414,7 @@ def quartiles(values: np.ndarray | Sequence[float], group: str) -> GroupQuantile
 # --------------------------------------------------------------------------- front doors
 
 
-def _response_codes(response: object) -> np.ndarray:
+def response_codes(response: object) -> np.ndarray:
     s = response.reset_index(drop=True) if isinstance(response, pd.Series) else pd.Series(
         response, dtype=object)
     # Clean the distinct values only (a handful), then map back by code: string methods over
@@ -481,7 +481,7 @@ def response_table(response: object, group: object, *, conf_level: float = 0.95
     R ``binom.test(x, n)$conf.int``; ``fisher.test(matrix(c(a, c, b, d), 2))`` for p, estimate and
     conf.int.
     """
-    codes = _response_codes(response)
+    codes = response_codes(response)
     homo = as_is_homogeneous(group)
     if len(codes) != len(homo):
         raise ValueError("response and group must have the same length")

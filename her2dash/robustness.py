@@ -5,7 +5,7 @@
   cutoff from the scale's bottom up to its value, and a heterogeneous one for every cutoff above
   its value. Rules without a cutoff have no interval.
 * **One fragment fewer**: each tumour-containing fragment left out in turn and the rest
-  reclassified (:func:`her2dash.resampling._groups_of_subsets`, the cohort classification's
+  reclassified (:func:`her2dash.resampling.groups_of_subsets`, the cohort classification's
   code). Assuming each fragment was equally likely to be the one not taken, the probability
   that the group changes is the share of fragments whose removal flips the call.
 * **Sampling adequacy**: fewer tumour-containing fragments than ``settings.adequate_fragments``
@@ -30,7 +30,7 @@ from her2dash.classify import (
 )
 from her2dash.cohort import Cohort
 from her2dash.patient import normalise_fragments
-from her2dash.resampling import _groups_of_subsets
+from her2dash.resampling import groups_of_subsets
 from her2dash.results import Unavailable
 from her2dash.rules import rule_spec
 from her2dash.settings import Settings
@@ -186,7 +186,7 @@ def patient_robustness(fragments: pd.DataFrame, settings: Settings, *,
     # Owner 0: every fragment (the call); owner 1 + j: all but fragment j.
     rows = [np.arange(n)] + [np.delete(np.arange(n), j) for j in range(n)]
     owners = np.concatenate([np.full(r.size, i) for i, r in enumerate(rows)])
-    groups = _groups_of_subsets(scored, np.concatenate(rows), owners, n + 1, settings)
+    groups = groups_of_subsets(scored, np.concatenate(rows), owners, n + 1, settings)
     group = str(groups[0])
     if group == "":
         return Unavailable(f"the {settings.rule} rule cannot score this patient: "

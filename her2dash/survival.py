@@ -41,7 +41,7 @@ ConfType = Literal["log", "log-log", "plain"]
 CONF_TYPES: tuple[str, ...] = ("log", "log-log", "plain")
 
 # R: sqrt(.Machine$double.eps), used both by aeqSurv (timefix) and by print.survfit's median.
-_R_TOLERANCE = float(np.sqrt(np.finfo(float).eps))
+R_TOLERANCE = float(np.sqrt(np.finfo(float).eps))
 
 OVERALL = "overall"
 CURVE_KEYS: tuple[str, ...] = (HETEROGENEOUS, HOMOGENEOUS, OVERALL)
@@ -171,7 +171,7 @@ def _clean(time: object, event: object, *labels: object) -> tuple[np.ndarray, ..
     return (t, e, *(arr[keep] for arr in lab))
 
 
-def _distinct_times(time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def distinct_times(time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sorted distinct times and each patient's index into them, after R's ``aeqSurv``.
 
     ``survfit``/``survdiff(timefix = TRUE)`` tie adjacent distinct times whose gap is
@@ -182,7 +182,7 @@ def _distinct_times(time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if uniq.size < 2:
         return uniq, inverse
     gap = np.diff(uniq)
-    tied = (gap <= _R_TOLERANCE) | (gap / np.mean(np.abs(uniq)) <= _R_TOLERANCE)
+    tied = (gap <= R_TOLERANCE) | (gap / np.mean(np.abs(uniq)) <= R_TOLERANCE)
     if not tied.any():
         return uniq, inverse
     starts = np.r_[True, ~tied]
@@ -228,7 +228,7 @@ def kaplan_meier(time: object, event: object, *, conf_level: float = 0.95,
     t, e = _clean(time, event)
     if t.size == 0:
         return Unavailable(NO_PATIENTS)
-    uniq, inverse = _distinct_times(t)
+    uniq, inverse = distinct_times(t)
     return _km_from_distinct(uniq, inverse, e, z, conf_type, conf_level, label)
 
 
@@ -247,7 +247,7 @@ def kaplan_meier_by_group(time: object, event: object, group: object, *,
         raise ValueError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
     t, e, g = _clean(time, event, group)
     labels, code = _group_codes(g, levels)
-    uniq, inverse = _distinct_times(t)
+    uniq, inverse = distinct_times(t)
     out: dict[Hashable, KaplanMeierCurve | Unavailable] = {}
     for j, lev in enumerate(labels):
         mask = code == j
@@ -332,11 +332,11 @@ def _first_below_half(y: np.ndarray, x: np.ndarray) -> float | None:
     When that first value is 0.5 (within tolerance) and the curve later drops strictly below it,
     the answer is the midpoint between that time and the first strictly lower one.
     """
-    keep = ~np.isnan(y) & (y < 0.5 + _R_TOLERANCE)
+    keep = ~np.isnan(y) & (y < 0.5 + R_TOLERANCE)
     if not keep.any():
         return None
     x, y = x[keep], y[keep]
-    if abs(y[0] - 0.5) < _R_TOLERANCE:
+    if abs(y[0] - 0.5) < R_TOLERANCE:
         lower = np.flatnonzero(y < y[0])
         if lower.size:
             return float((x[0] + x[lower[0]]) / 2.0)
@@ -430,7 +430,7 @@ def risk_table(time: object, event: object, grid: object) -> RiskTable:
     if g.ndim != 1 or not np.isfinite(g).all():
         raise ValueError("grid times must be finite numbers")
     t, e = _clean(time, event)
-    uniq, inverse = _distinct_times(t)
+    uniq, inverse = distinct_times(t)
     return _risk_from_distinct(uniq, inverse, e, g)
 
 
@@ -519,7 +519,7 @@ def logrank(time: object, event: object, group: object, *, strata: object = None
         return Unavailable(ONE_GROUP)
     if not e.any():
         return Unavailable(NO_EVENTS)
-    uniq, inverse = _distinct_times(t)
+    uniq, inverse = distinct_times(t)
     # One row per (stratum, distinct time) that occurs, stratum-major, then one column per group.
     strata_labels: tuple[Hashable, ...] = ()
     if strata is None:
@@ -650,7 +650,7 @@ def endpoint_survival(time: object, event: object, is_homogeneous: object, *, en
         if grid.ndim != 1 or not np.isfinite(grid).all():
             raise ValueError("risk-table times must be finite numbers")
 
-    uniq, inverse = _distinct_times(t)
+    uniq, inverse = distinct_times(t)
     curves: dict[str, KaplanMeierCurve | Unavailable] = {}
     medians: dict[str, MedianSurvival | Unavailable] = {}
     landmarks: dict[str, tuple[Landmark, ...] | Unavailable] = {}

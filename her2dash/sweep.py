@@ -46,7 +46,7 @@ import pandas as pd
 from scipy import special
 
 from her2dash.classify import (
-    _AT_CUTOFF_TOLERANCE,
+    AT_CUTOFF_TOLERANCE,
     HETEROGENEOUS,
     HOMOGENEOUS,
     classify,
@@ -54,18 +54,18 @@ from her2dash.classify import (
     rule_values,
 )
 from her2dash.cohort import Cohort
-from her2dash.response import OBJECTIVE, _response_codes
+from her2dash.response import OBJECTIVE, response_codes
 from her2dash.results import Unavailable
 from her2dash.rules import PERCENT, CutoffScale, rule_spec
 from her2dash.settings import ENDPOINTS, Settings
 from her2dash.survival import (
-    _R_TOLERANCE,
     NO_EVENTS,
     NO_OVERLAP,
     NO_PATIENTS,
     ONE_GROUP,
+    R_TOLERANCE,
     ZERO_VARIANCE,
-    _distinct_times,
+    distinct_times,
     no_endpoint_data,
 )
 
@@ -177,7 +177,7 @@ def _levels(values: np.ndarray, sorted_cutoffs: np.ndarray) -> np.ndarray:
     the same floating-point comparison), and the cutoffs where that holds are a prefix of the
     sorted ones. A missing value (NaN) is homogeneous nowhere, as ``NaN >= c`` is False.
     """
-    level = np.searchsorted(sorted_cutoffs - _AT_CUTOFF_TOLERANCE, values, side="right")
+    level = np.searchsorted(sorted_cutoffs - AT_CUTOFF_TOLERANCE, values, side="right")
     return np.where(np.isnan(values), 0, level)
 
 
@@ -267,7 +267,7 @@ def _trigamma(x: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class _Counts:
+class GroupCounts:
     """Per event time (rows) and grouping (columns): homogeneous at risk / dying; totals."""
 
     time: np.ndarray  # event times
@@ -280,8 +280,9 @@ class _Counts:
     events_total: int
 
 
-def _counts(time: np.ndarray, event: np.ndarray, level: np.ndarray, n_cols: int) -> _Counts:
-    uniq, inverse = _distinct_times(time)  # R's timefix, once for the endpoint
+def group_counts(time: np.ndarray, event: np.ndarray, level: np.ndarray,
+                 n_cols: int) -> GroupCounts:
+    uniq, inverse = distinct_times(time)  # R's timefix, once for the endpoint
     m, w = uniq.size, n_cols + 1
     cell = inverse * w + level
     by_level = np.bincount(cell, minlength=m * w).reshape(m, w)
@@ -296,11 +297,11 @@ def _counts(time: np.ndarray, event: np.ndarray, level: np.ndarray, n_cols: int)
     d1 = np.cumsum(dead_level[ev][:, :0:-1], axis=1)[:, ::-1]
     n_risk = (time.size - np.cumsum(n_at) + n_at)[ev].astype(float)
     n1 = homo_at.sum(axis=0)
-    return _Counts(uniq[ev], n_risk, d_at[ev], r1, d1, n1, int(time.size),
+    return GroupCounts(uniq[ev], n_risk, d_at[ev], r1, d1, n1, int(time.size),
                    int(np.rint(d_at.sum())))
 
 
-def _logrank(c: _Counts) -> dict[str, np.ndarray | list[str | None]]:
+def batched_logrank(c: GroupCounts) -> dict[str, np.ndarray | list[str | None]]:
     """``survdiff`` for every grouping; mirrors :func:`her2dash.survival.logrank`."""
     k = c.n1.size
     n, d, r1 = c.n, c.d, c.r1
@@ -333,7 +334,7 @@ def _logrank(c: _Counts) -> dict[str, np.ndarray | list[str | None]]:
     return {"chisq": chisq, "p": special.chdtrc(1, chisq), "z": z, "reasons": reasons}
 
 
-def _cox_reason_before_fit(c: _Counts, j: int, events1: np.ndarray) -> str | None:
+def _cox_reason_before_fit(c: GroupCounts, j: int, events1: np.ndarray) -> str | None:
     """What :func:`her2dash.cox.hazard_ratio` returns before fitting, in its order and words."""
     if c.n_total and c.events_total:
         sizes = (c.n1[j], c.n_total - c.n1[j])
@@ -376,7 +377,7 @@ class _Efron:
     term, far below 1e-8 of the totals.
     """
 
-    def __init__(self, c: _Counts, cols: np.ndarray) -> None:
+    def __init__(self, c: GroupCounts, cols: np.ndarray) -> None:
         single = c.d == 1
         rows = (np.flatnonzero(single), np.flatnonzero(~single))
         self.r1 = [c.r1[r][:, cols] for r in rows]
@@ -443,7 +444,7 @@ def _tied_sums(r1: np.ndarray, r0: np.ndarray, d1: np.ndarray, d0: np.ndarray, d
     return log_den, mean, var
 
 
-def _cox(c: _Counts, conf_level: float) -> dict[str, np.ndarray | list[str | None]]:
+def batched_cox(c: GroupCounts, conf_level: float) -> dict[str, np.ndarray | list[str | None]]:
     """``coxph(Surv(t, e) ~ homo)`` for every grouping; mirrors :func:`her2dash.cox._newton`
     and the checks of :func:`her2dash.cox._fit`, one batch for all groupings."""
     k = c.n1.size
@@ -479,7 +480,7 @@ def _cox(c: _Counts, conf_level: float) -> dict[str, np.ndarray | list[str | Non
             "ci_high": ci_high, "wald_p": wald_p, "lr_p": lr_p, "reasons": reasons}
 
 
-def _newton_batch(c: _Counts, cols: np.ndarray, reasons: list[str | None],
+def _newton_batch(c: GroupCounts, cols: np.ndarray, reasons: list[str | None],
                   out: dict[str, np.ndarray]) -> None:
     engine = _Efron(c, cols)
     m = cols.size
@@ -560,7 +561,7 @@ def _newton_batch(c: _Counts, cols: np.ndarray, reasons: list[str | None],
     out["loglik0"][target] = loglik0[ok]
 
 
-def _medians(c: _Counts) -> tuple[np.ndarray, np.ndarray]:
+def _medians(c: GroupCounts) -> tuple[np.ndarray, np.ndarray]:
     """``print.survfit`` medians of each group for every grouping (NaN = not reached / empty).
 
     The curve of a group only moves at its own event times, so reading it at every event time
@@ -577,14 +578,14 @@ def _medians(c: _Counts) -> tuple[np.ndarray, np.ndarray]:
         with np.errstate(divide="ignore", invalid="ignore"):
             factor = np.where(dead > 0, 1.0 - dead / at_risk, 1.0)
         surv = np.cumprod(factor, axis=0)
-        below = surv < 0.5 + _R_TOLERANCE
+        below = surv < 0.5 + R_TOLERANCE
         has = below.any(axis=0) & (size > 0)
         first = np.argmax(below, axis=0)
         cols = np.arange(surv.shape[1])
         s_first = surv[first, cols]
         median = np.where(has, c.time[first], np.nan)
         # Exactly at 0.5 and lower later: the midpoint of the two times (print.survfit).
-        for j in np.flatnonzero(has & (np.abs(s_first - 0.5) < _R_TOLERANCE)):
+        for j in np.flatnonzero(has & (np.abs(s_first - 0.5) < R_TOLERANCE)):
             lower = np.flatnonzero(surv[first[j]:, j] < s_first[j])
             if lower.size:
                 median[j] = (c.time[first[j]] + c.time[first[j] + lower[0]]) / 2.0
@@ -607,9 +608,9 @@ def _endpoint(cohort: Cohort, endpoint: str, positions: np.ndarray, g: _Grouping
     t, e = t[keep], e[keep]
     if np.isinf(t).any() or (t < 0).any() or not np.isin(e, (0.0, 1.0)).all():
         raise ValueError(f"{endpoint}: times must be finite and ≥ 0, events 0/1")
-    counts = _counts(t, e, g.level[keep], g.n_columns)
-    lr = _logrank(counts)
-    cox = _cox(counts, conf_level)
+    counts = group_counts(t, e, g.level[keep], g.n_columns)
+    lr = batched_logrank(counts)
+    cox = batched_cox(counts, conf_level)
     med1, med0 = _medians(counts)
     events1 = counts.d1.sum(axis=0).round().astype(np.int64)
     reasons: list[str | None] = []
@@ -667,7 +668,7 @@ def _orr(cohort: Cohort, positions: np.ndarray, g: _Groupings
     nan = np.full(k, np.nan)
     if "best_response" not in cohort.patients.columns or positions.size == 0:
         return nan, nan.copy(), nan.copy()
-    codes = _response_codes(cohort.patients["best_response"].astype(object).to_numpy()[positions])
+    codes = response_codes(cohort.patients["best_response"].astype(object).to_numpy()[positions])
     evaluable = codes != "NE"
     success = np.isin(codes, OBJECTIVE)
 

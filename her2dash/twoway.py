@@ -36,7 +36,7 @@ import pandas as pd
 from scipy import special
 
 from her2dash.classify import (
-    _AT_CUTOFF_TOLERANCE,
+    AT_CUTOFF_TOLERANCE,
     classify,
     is_homogeneous,
     patient_features,
@@ -270,7 +270,7 @@ def _observed(cohort: Cohort, settings: Settings, features: pd.DataFrame, endpoi
     searched = (n_homo >= floor) & (n_het >= floor) & (n_rows >= 2)[:, None]
     # Homogeneous at a prefix of the sorted cutoffs (is_homogeneous' comparison), so the length
     # of that prefix is the first cutoff index at which the patient is heterogeneous.
-    bins = np.searchsorted(c - _AT_CUTOFF_TOLERANCE, values, side="right")
+    bins = np.searchsorted(c - AT_CUTOFF_TOLERANCE, values, side="right")
     grid = _Grid(time, event, level, bins, rows, n_rows, n_het, searched)
     stats = _row_statistics(grid, c, values)
     searched = searched & np.isfinite(stats)  # a row without events has no statistic

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from her2dash.concordance import material_label, materials, paired_concordance
+from her2dash.concordance import material_label, materials
 from her2dash.tables.specimens import concordance_frame, concordance_text, specimen_table
 from pages.common.show import show_table, unavailable
-from pages.common.state import current, current_analysis, current_settings
+from pages.common.state import current, current_analysis, current_concordance, current_settings
 
 st.title("Specimens")
 st.caption("The paper sets its biopsy cohort beside the group's earlier cohort of surgical "
@@ -31,7 +31,7 @@ if not others:
             "each scored by the current rule on its own.", icon=":material/info:")
 for other in others:
     st.subheader(f"{material_label(first)} vs {material_label(other)}")
-    result = paired_concordance(cohort, settings, other)
+    result = current_concordance(other)
     if not unavailable(result, "The paired comparison"):
         st.markdown(concordance_text(result))
         show_table(concordance_frame(result), f"specimens.pair.{'-'.join(other)}",

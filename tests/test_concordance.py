@@ -53,3 +53,22 @@ def test_degenerate_pairs_say_why():
     only_base = cohort_of([F("A", "3+", 100)])
     assert isinstance(paired_concordance(only_base, Settings(), (POST, "biopsy")), Unavailable)
     assert cohen_kappa(__import__("numpy").array([[5, 0], [0, 5]])) == 1.0
+
+
+def test_specimens_page_shows_the_paired_comparison():
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from her2dash.demo import load_demo
+    from her2dash.tables.specimens import concordance_text
+
+    cohort = cohort_of([*_pairs(SPEC), F("B1", "3+", 100, timepoint="baseline")])
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"),
+                           default_timeout=120)
+    at.session_state["cohort"], at.session_state["report"] = cohort, load_demo()[1]
+    at.run()
+    at.switch_page("pages/specimens.py").run()
+    assert not at.exception, at.exception
+    expected = concordance_text(paired_concordance(cohort, Settings(), (POST, "biopsy")))
+    assert expected in [m.value for m in at.markdown]

@@ -17,6 +17,7 @@ from her2dash.analysis import Analysis, analyze
 from her2dash.classify import Classification, classify
 from her2dash.cohort import Cohort
 from her2dash.columns import ColumnMapping
+from her2dash.concordance import Concordance, paired_concordance
 from her2dash.cutoff import CutoffExploration, explore, sweep_settings
 from her2dash.dates import DateOptions
 from her2dash.demo import load_demo
@@ -91,8 +92,8 @@ def clear_data() -> None:
     for key in [k for k in st.session_state if str(k).startswith("upload.")]:
         del st.session_state[key]
     st.session_state["_upload.generation"] = st.session_state.get("_upload.generation", 0) + 1
-    for cached in (_classification, _analysis, _adequacy, _exploration, _two_way, _flips,
-                   _resampling, _report, _ledger_row, _adjusted, read_upload, check_upload):
+    for cached in (_classification, _analysis, _adequacy, _concordance, _exploration, _two_way,
+                   _flips, _resampling, _report, _ledger_row, _adjusted, read_upload, check_upload):
         cached.clear()
     _forget_uploaded_files()
     use_demo()
@@ -165,6 +166,19 @@ def _adequacy(cohort: Cohort, settings: Settings) -> AdequacyComparison:
     everyone = replace(settings, adequate_only=False)
     return adequacy_comparison(cohort, settings, _classification(cohort, everyone),
                                _analysis(cohort, everyone))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16, scope="session",
+                   hash_funcs=_BY_FINGERPRINT)
+def _concordance(cohort: Cohort, settings: Settings,
+                 second: tuple[str, str]) -> Concordance | Unavailable:
+    return paired_concordance(cohort, settings, second)
+
+
+def current_concordance(second: tuple[str, str]) -> Concordance | Unavailable:
+    """The current material's calls against ``second`` (two classifications: cached)."""
+    cohort, _ = current()
+    return _concordance(cohort, current_settings(), second)
 
 
 def current_adequacy() -> AdequacyComparison:
